@@ -1,0 +1,200 @@
+"""The `corpuskit` command line: option parsing, streams and messages; no text logic here."""
+
+from __future__ import annotations
+
+import functools
+import signal
+import sys
+import time
+from typing import Callable, Iterable, Iterator
+
+import click
+
+from corpuskit import __version__
+from corpuskit.doc import Doc
+from corpuskit.errors import CorpuskitError, DataError, UsageError
+from corpuskit.io import Reader, Writer
+from corpuskit.legacy import ENCODINGS
+from corpuskit.normalize import TONE_STYLES, NormalizeConfig, normalize
+from corpuskit.stats import Stats
+
+Transform = Callable[[Iterable[Doc], Stats], Iterator[Doc]]
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(__version__, prog_name="corpuskit")
+@click.option("--debug", is_flag=True, help="Show a traceback on errors.")
+@click.pass_context
+def cli(ctx: click.Context, debug: bool) -> None:
+    """Turn scraped text into clean training corpora.
+
+    Every command reads documents from files, folders, globs or stdin (`-`) and writes
+    JSON lines {"id", "text", "metadata"} to stdout or -o, so commands chain with pipes.
+    """
+    ctx.obj = {"debug": debug}
+    if hasattr(signal, "SIGPIPE"):
+        # `corpuskit normalize big/ | head` should end quietly, as Unix tools do.
+        signal.signal(signal.SIGPIPE, signal.SIG_DFL)
+
+
+def stream_options(command: Callable) -> Callable:
+    """Input/output options shared by every document-stream command."""
+    decorators = [
+        click.argument("inputs", nargs=-1, metavar="[INPUT]..."),
+        click.option("-o", "--output", metavar="PATH", help="Write here instead of stdout (atomic; .gz/.bz2/.xz/.zst compress)."),
+        click.option("--to", "to", type=click.Choice(["jsonl", "text"]), help="Output format. Default: jsonl, or text when plain text came in on stdin."),
+        click.option("--skip-bad", is_flag=True, help="Skip unreadable inputs and still exit 0 (they are still reported)."),
+        click.option("--stats", "stats_path", metavar="FILE", type=click.Path(dir_okay=False, writable=True), help="Write counts per step as JSON."),
+        click.option("-q", "--quiet", is_flag=True, help="No progress bar and no warnings on stderr."),
+    ]
+    for decorator in reversed(decorators):
+        command = decorator(command)
+    return command
+
+
+class Progress:
+    """A progress bar on stderr (documents, characters, rate) when stderr is a terminal."""
+
+    def __init__(self, enabled: bool) -> None:
+        self.bar = None
+        if enabled:
+            from tqdm import tqdm
+
+            self.bar = tqdm(unit=" docs", file=sys.stderr, dynamic_ncols=True, mininterval=0.5)
+        self.chars = 0
+        self.start = time.monotonic()
+        self.last = 0.0
+
+    def wrap(self, docs: Iterable[Doc]) -> Iterator[Doc]:
+        if self.bar is None:
+            yield from docs
+            return
+        for doc in docs:
+            self.chars += len(doc.text)
+            self.bar.update(1)
+            now = time.monotonic()
+            if now - self.last > 0.5:
+                self.last = now
+                rate = self.chars / 1e6 / max(now - self.start, 1e-9)
+                self.bar.set_postfix_str(f"{self.chars / 1e6:.1f} M chars, {rate:.1f} M chars/s", refresh=False)
+            yield doc
+
+    def close(self) -> None:
+        if self.bar is not None:
+            self.bar.close()
+
+
+def run_stream(
+    ctx: click.Context,
+    transform: Transform,
+    inputs: tuple[str, ...],
+    output: str | None,
+    to: str | None,
+    skip_bad: bool,
+    stats_path: str | None,
+    quiet: bool,
+    legacy: str = "auto",
+) -> None:
+    """Read, transform and write a document stream; report bad inputs and counts."""
+    stats = Stats()
+    problems: list[DataError] = []
+
+    def on_error(error: DataError) -> None:
+        problems.append(error)
+        stats.add("read", "errors")
+        if not quiet or not skip_bad:
+            click.echo(f"corpuskit: {error}", err=True)
+
+    writer = None
+    try:
+        reader = Reader(inputs, legacy=legacy, on_error=on_error, stats=stats)
+        fmt = to or ("text" if reader.plain_text_stdin else "jsonl")
+        writer = Writer(output, fmt)
+        reader.protected = writer.protected_paths
+        progress = Progress(enabled=not quiet and sys.stderr.isatty())
+        try:
+            for doc in progress.wrap(transform(reader, stats)):
+                writer.write(doc)
+                stats.add("write", "documents")
+        finally:
+            progress.close()
+        if problems and not skip_bad:
+            writer.abort()
+            note = f"; {output} was not written" if output else ""
+            raise DataError(f"{len(problems)} input(s) could not be read{note} (use --skip-bad to go on without them)")
+        writer.commit()
+    except BaseException:
+        if writer is not None:
+            writer.abort()
+        raise
+    finally:
+        if stats_path:
+            with open(stats_path, "w", encoding="utf-8") as handle:
+                handle.write(stats.to_json() + "\n")
+
+
+def handle_errors(command: Callable) -> Callable:
+    """Turn library exceptions into one-line messages and exit codes (2 usage, 1 data)."""
+
+    @functools.wraps(command)
+    def wrapper(*args, **kwargs):
+        ctx = click.get_current_context()
+        debug = (ctx.obj or {}).get("debug", False)
+        try:
+            return command(*args, **kwargs)
+        except CorpuskitError as error:
+            if debug:
+                raise
+            click.echo(f"corpuskit: {error}", err=True)
+            ctx.exit(error.exit_code)
+        except BrokenPipeError:
+            sys.stderr.close()
+            ctx.exit(0)
+        except KeyboardInterrupt:
+            click.echo("corpuskit: interrupted", err=True)
+            ctx.exit(130)
+        except OSError as error:
+            if debug:
+                raise
+            name = f"{error.filename}: " if error.filename else ""
+            click.echo(f"corpuskit: {name}{error.strerror or error}", err=True)
+            ctx.exit(1)
+
+    return wrapper
+
+
+@cli.command("normalize")
+@stream_options
+@click.option("--legacy", type=click.Choice(["auto", "off", *ENCODINGS]), default="auto", show_default=True,
+              help="Convert legacy Vietnamese encodings: detect them, never, or always from the one named.")
+@click.option("--tone", type=click.Choice(TONE_STYLES), default="old", show_default=True,
+              help="Tone-mark placement in oa/oe/uy: old (hòa, thủy), new (hoà, thuỷ) or keep.")
+@click.option("--ftfy/--no-ftfy", "use_ftfy", default=True, show_default=True, help="ftfy's mojibake and control-character fixes.")
+@click.option("--nfc/--no-nfc", default=True, show_default=True, help="Unicode NFC composition.")
+@click.option("--dstroke/--no-dstroke", default=True, show_default=True, help="Ð (eth) → Đ at the start of Vietnamese words.")
+@click.option("--whitespace/--no-whitespace", default=True, show_default=True, help="Canonical line breaks, spaces, invisibles and blank lines.")
+@click.pass_context
+@handle_errors
+def normalize_command(ctx, inputs, output, to, skip_bad, stats_path, quiet, legacy, tone, use_ftfy, nfc, dstroke, whitespace):
+    """Fix Unicode: mojibake, NFC, Vietnamese tone marks and legacy encodings, whitespace.
+
+    \b
+    Examples:
+      corpuskit normalize seeds/ -o build/normalized.jsonl
+      corpuskit normalize --tone new < article.txt > article.clean.txt
+    """
+    config = NormalizeConfig(legacy=legacy, ftfy=use_ftfy, nfc=nfc, tone=tone, dstroke=dstroke, whitespace=whitespace)
+    run_stream(
+        ctx,
+        lambda docs, stats: normalize(docs, config, stats),
+        inputs, output, to, skip_bad, stats_path, quiet,
+        legacy=legacy,
+    )
+
+
+def main() -> None:
+    cli(prog_name="corpuskit")
+
+
+if __name__ == "__main__":  # pragma: no cover
+    main()

@@ -1,0 +1,390 @@
+"""Reading and writing document streams.
+
+Every command reads the same way: files, directories (walked in sorted order so output
+is deterministic), glob patterns and `-` for stdin, compressed or not. A `.jsonl`/`.json`
+file holds one document per line; any other file is one document. Output is JSON lines,
+or plain text when plain text came in on stdin, written atomically when it goes to a file.
+Bad inputs are reported through a callback and skipped, never dropped in silence.
+"""
+
+from __future__ import annotations
+
+import bz2
+import codecs
+import glob
+import gzip
+import io
+import lzma
+import os
+import sys
+import tempfile
+from dataclasses import dataclass
+from typing import IO, BinaryIO, Callable, Iterable, Iterator, Sequence
+
+from corpuskit.doc import Doc, doc_from_json
+from corpuskit.errors import DataError, UsageError
+from corpuskit.legacy import CODECS, decode_legacy_bytes
+from corpuskit.stats import Stats
+
+STDIN = "-"
+STDIN_NAME = "<stdin>"
+JSONL_SUFFIXES = (".jsonl", ".json", ".ndjson")
+COMPRESSED_SUFFIXES = (".gz", ".bz2", ".xz", ".zst")
+_GLOB_CHARS = set("*?[")
+
+ErrorHandler = Callable[[DataError], None]
+
+
+def _raise(error: DataError) -> None:
+    raise error
+
+
+# --- paths -------------------------------------------------------------------------------
+
+
+def _strip_compression(path: str) -> str:
+    for suffix in COMPRESSED_SUFFIXES:
+        if path.endswith(suffix):
+            return path[: -len(suffix)]
+    return path
+
+
+def is_jsonl_path(path: str) -> bool:
+    return _strip_compression(path).lower().endswith(JSONL_SUFFIXES)
+
+
+def _walk(directory: str) -> Iterator[str]:
+    """Files below `directory`, sorted, hidden files and folders left out."""
+    for root, dirs, files in os.walk(directory):
+        dirs[:] = sorted(d for d in dirs if not d.startswith("."))
+        for name in sorted(files):
+            if not name.startswith("."):
+                yield os.path.join(root, name)
+
+
+def check_inputs(inputs: Sequence[str]) -> list[str]:
+    """Validate input arguments up front (so a typo fails before any output is written).
+
+    Glob patterns are expanded here; directories are walked later, lazily.
+    """
+    checked = []
+    for arg in inputs or [STDIN]:
+        if arg == STDIN or os.path.exists(arg):
+            checked.append(arg)
+        elif _GLOB_CHARS & set(arg):
+            matches = sorted(glob.glob(arg, recursive=True))
+            if not matches:
+                raise UsageError(f"{arg}: no file matches this pattern")
+            checked.extend(matches)
+        else:
+            raise UsageError(f"{arg}: no such file or directory")
+    return checked
+
+
+def iter_paths(inputs: Sequence[str], protected: Iterable[str] = ()) -> Iterator[str]:
+    """Expand checked inputs to file paths; refuse any that is a `protected` (output) file."""
+    protected = {os.path.realpath(p) for p in protected}
+    for arg in inputs:
+        paths = _walk(arg) if arg != STDIN and os.path.isdir(arg) else [arg]
+        for path in paths:
+            if path != STDIN and os.path.realpath(path) in protected:
+                raise UsageError(f"{path}: is also the output file; refusing to overwrite an input")
+            yield path
+
+
+def open_binary(path: str) -> BinaryIO:
+    """Open a file for reading, decompressing by extension."""
+    if path.endswith(".gz"):
+        return gzip.open(path, "rb")
+    if path.endswith(".bz2"):
+        return bz2.open(path, "rb")
+    if path.endswith(".xz"):
+        return lzma.open(path, "rb")
+    if path.endswith(".zst"):
+        import zstandard
+
+        return zstandard.open(path, "rb")
+    return open(path, "rb")
+
+
+# --- decoding ----------------------------------------------------------------------------
+
+
+def decode_bytes(data: bytes, name: str, legacy: str = "auto") -> tuple[str, str | None]:
+    """Decode one file's bytes; return the text and the legacy encoding used, if any.
+
+    UTF-8 (with or without BOM) and UTF-16 with BOM are read as they are. Bytes that are
+    not UTF-8 are tried as legacy Vietnamese encodings (`legacy="auto"`, or a named one).
+    """
+    if not data:
+        raise DataError(f"{name}: empty file")
+    if data.startswith(codecs.BOM_UTF8):
+        data = data[3:]
+    elif data.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
+        try:
+            return data.decode("utf-16"), None
+        except UnicodeDecodeError as exc:
+            raise DataError(f"{name}: not valid UTF-16 at byte {exc.start}") from None
+    nul = data.find(b"\x00")
+    if nul >= 0:
+        raise DataError(f"{name}: binary file (NUL byte at {nul})")
+    try:
+        return data.decode("utf-8"), None
+    except UnicodeDecodeError as exc:
+        position = exc.start
+    if legacy in CODECS and legacy != "viqr":
+        return CODECS[legacy].decode_bytes(data), legacy
+    if legacy == "auto":
+        found = decode_legacy_bytes(data)
+        if found is not None:
+            return found
+    raise DataError(f"{name}: not UTF-8 at byte {position}")
+
+
+# --- reading -----------------------------------------------------------------------------
+
+
+def _read_jsonl(stream: IO[bytes], name: str, on_error: ErrorHandler, stats: Stats) -> Iterator[Doc]:
+    found = False
+    for lineno, raw in enumerate(stream, 1):
+        if not raw.strip():
+            continue
+        where = f"{name}:{lineno}"
+        try:
+            try:
+                line = raw.decode("utf-8")
+            except UnicodeDecodeError as exc:
+                raise DataError(f"{where}: not UTF-8 at byte {exc.start} of the line") from None
+            doc = doc_from_json(line, where)
+        except DataError as error:
+            stats.add("read", "skipped_records")
+            on_error(error)
+            continue
+        found = True
+        stats.add("read", "documents")
+        yield doc
+    if not found:
+        stats.add("read", "skipped_files")
+        on_error(DataError(f"{name}: no documents"))
+
+
+def _text_doc(text: str, name: str, encoding: str | None, path: str | None) -> Doc:
+    metadata: dict = {}
+    if path is not None:
+        metadata["path"] = path
+    if encoding is not None:
+        metadata["encoding"] = encoding
+    return Doc(name, text, metadata)
+
+
+def _read_file(path: str, legacy: str, on_error: ErrorHandler, stats: Stats) -> Iterator[Doc]:
+    stats.add("read", "files")
+    try:
+        if is_jsonl_path(path):
+            with open_binary(path) as stream:
+                yield from _read_jsonl(stream, path, on_error, stats)
+            return
+        with open_binary(path) as stream:
+            data = stream.read()
+        text, encoding = decode_bytes(data, path, legacy)
+    except DataError as error:
+        stats.add("read", "skipped_files")
+        on_error(error)
+        return
+    except (OSError, EOFError, lzma.LZMAError) as exc:
+        stats.add("read", "skipped_files")
+        on_error(DataError(f"{path}: cannot read ({exc.strerror or exc})" if isinstance(exc, OSError) else f"{path}: cannot read ({exc})"))
+        return
+    stats.add("read", "documents")
+    yield _text_doc(text, path, encoding, path)
+
+
+class StdinSource:
+    """Standard input, sniffed once: JSON lines when the first non-blank byte is `{`."""
+
+    def __init__(self, stream: BinaryIO | None = None) -> None:
+        self.stream = stream if stream is not None else sys.stdin.buffer
+        self.prefix = b""
+        while True:
+            chunk = self.stream.read1(65536) if hasattr(self.stream, "read1") else self.stream.read(65536)
+            if not chunk:
+                break
+            self.prefix += chunk
+            if self.prefix.strip():
+                break
+        stripped = self.prefix.lstrip()
+        self.kind = "empty" if not stripped else "jsonl" if stripped.startswith(b"{") else "text"
+
+    def lines(self) -> Iterator[bytes]:
+        rest = io.BufferedReader(self.stream) if not isinstance(self.stream, io.BufferedReader) else self.stream
+        head, sep, tail = self.prefix.partition(b"\n")
+        if not sep:
+            first = head + rest.readline()
+            yield first
+        else:
+            yield head + sep
+            yield from io.BytesIO(tail)
+        yield from rest
+
+    def read_all(self) -> bytes:
+        return self.prefix + self.stream.read()
+
+
+def _read_stdin(source: StdinSource, legacy: str, on_error: ErrorHandler, stats: Stats) -> Iterator[Doc]:
+    if source.kind == "empty":
+        on_error(DataError(f"{STDIN_NAME}: empty input"))
+        return
+    if source.kind == "jsonl":
+        yield from _read_jsonl(_LineStream(source.lines()), STDIN_NAME, on_error, stats)
+        return
+    try:
+        text, encoding = decode_bytes(source.read_all(), STDIN_NAME, legacy)
+    except DataError as error:
+        on_error(error)
+        return
+    stats.add("read", "documents")
+    yield _text_doc(text, "stdin", encoding, None)
+
+
+class _LineStream:
+    """Adapter so that `_read_jsonl` can iterate over an iterator of lines."""
+
+    def __init__(self, lines: Iterator[bytes]) -> None:
+        self._lines = lines
+
+    def __iter__(self) -> Iterator[bytes]:
+        return self._lines
+
+
+@dataclass
+class Reader:
+    """A document stream over the given inputs. Iterate it once."""
+
+    inputs: Sequence[str]
+    legacy: str = "auto"
+    on_error: ErrorHandler = _raise
+    stats: Stats = None  # type: ignore[assignment]
+    protected: Sequence[str] = ()
+    stdin: StdinSource | None = None
+
+    def __post_init__(self) -> None:
+        self.inputs = check_inputs(self.inputs)
+        if self.stats is None:
+            self.stats = Stats()
+        if STDIN in self.inputs and self.stdin is None:
+            self.stdin = StdinSource()
+
+    @property
+    def plain_text_stdin(self) -> bool:
+        return self.inputs == [STDIN] and self.stdin is not None and self.stdin.kind == "text"
+
+    def __iter__(self) -> Iterator[Doc]:
+        for path in iter_paths(self.inputs, self.protected):
+            if path == STDIN:
+                yield from _read_stdin(self.stdin, self.legacy, self.on_error, self.stats)
+            else:
+                yield from _read_file(path, self.legacy, self.on_error, self.stats)
+
+
+def read_documents(inputs: Sequence[str], **options) -> Iterator[Doc]:
+    """Library entry point: iterate over the documents of `inputs` (errors raise DataError)."""
+    return iter(Reader(inputs, **options))
+
+
+# --- writing -----------------------------------------------------------------------------
+
+
+def _open_compressed_text(path: str, raw: BinaryIO) -> IO[str]:
+    if path.endswith(".gz"):
+        binary: BinaryIO = gzip.GzipFile(fileobj=raw, mode="wb", mtime=0)
+    elif path.endswith(".bz2"):
+        binary = bz2.BZ2File(raw, "wb")
+    elif path.endswith(".xz"):
+        binary = lzma.LZMAFile(raw, "wb")
+    elif path.endswith(".zst"):
+        import zstandard
+
+        binary = zstandard.ZstdCompressor().stream_writer(raw, closefd=False)
+    else:
+        binary = raw
+    return io.TextIOWrapper(binary, encoding="utf-8", newline="\n", write_through=False)
+
+
+class Writer:
+    """Write documents as JSON lines or plain text to stdout or to a file, atomically.
+
+    A file output is written to a temporary file beside it and renamed on `commit()`, so
+    that `make` never sees a half-written target; `abort()` leaves no trace.
+    """
+
+    def __init__(self, output: str | None, fmt: str = "jsonl") -> None:
+        if fmt not in ("jsonl", "text"):
+            raise UsageError(f"unknown output format {fmt!r}: use jsonl or text")
+        self.output = output if output not in (None, STDIN) else None
+        self.fmt = fmt
+        self.count = 0
+        self._tmp_path: str | None = None
+        if self.output is None:
+            self._stream = io.TextIOWrapper(
+                os.fdopen(os.dup(sys.stdout.fileno()), "wb", buffering=1 << 16),
+                encoding="utf-8",
+                newline="\n",
+            ) if _has_fileno(sys.stdout) else sys.stdout
+            self._raw = None
+        else:
+            directory = os.path.dirname(os.path.abspath(self.output))
+            if not os.path.isdir(directory):
+                raise UsageError(f"{self.output}: the folder {directory} does not exist")
+            fd, self._tmp_path = tempfile.mkstemp(
+                prefix=f".{os.path.basename(self.output)}.", suffix=".tmp", dir=directory
+            )
+            self._raw = os.fdopen(fd, "wb")
+            self._stream = _open_compressed_text(self.output, self._raw)
+
+    @property
+    def protected_paths(self) -> list[str]:
+        return [p for p in (self.output, self._tmp_path) if p]
+
+    def write(self, doc: Doc) -> None:
+        if self.fmt == "jsonl":
+            self._stream.write(doc.to_json())
+            self._stream.write("\n")
+        else:
+            if self.count:
+                self._stream.write("\n")
+            self._stream.write(doc.text)
+            self._stream.write("\n")
+        self.count += 1
+
+    def commit(self) -> None:
+        self._stream.flush()
+        if self._tmp_path is None:
+            if self._stream is not sys.stdout:
+                self._stream.close()
+            return
+        self._stream.close()
+        self._raw.close()
+        os.replace(self._tmp_path, self.output)
+        self._tmp_path = None
+
+    def abort(self) -> None:
+        if self._tmp_path is None:
+            return
+        try:
+            self._stream.close()
+            self._raw.close()
+        except Exception:
+            pass
+        try:
+            os.unlink(self._tmp_path)
+        except OSError:
+            pass
+        self._tmp_path = None
+
+
+def _has_fileno(stream: IO) -> bool:
+    try:
+        stream.fileno()
+    except (AttributeError, OSError, io.UnsupportedOperation):
+        return False
+    return True

@@ -1,0 +1,223 @@
+"""Unicode normalization: ftfy, plus what ftfy does not do for Vietnamese corpora.
+
+The fixes run in a fixed order, each a small named function in `FIXERS`; the same names
+appear in CLI flags, `metadata.normalized` and the statistics:
+
+1. `legacy`     TCVN3 / VNI / VIQR / windows-1258 text converted to Unicode. First, because
+                ftfy would read those glyph codes as mojibake and "repair" them into garbage.
+2. `ftfy`       ftfy's encoding fixes with `FTFY_CONFIG`.
+3. `nfc`        canonical composition (NFD Vietnamese from macOS and some CMSs).
+4. `tone`       tone-mark placement in oa/oe/uy syllables unified (`old` by default).
+5. `dstroke`    Ð (eth) at the start of a Vietnamese word replaced by Đ.
+6. `whitespace` line breaks, spaces, invisible characters and blank lines made canonical.
+
+On clean text, ftfy is the slow part (about 2 MB/s). `ftfy_would_change` proves with a
+few C-speed scans that ftfy would return the text unchanged, so ftfy itself runs only on
+documents that need it, and the result is identical to calling it on every document.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from dataclasses import dataclass
+from typing import Callable, Iterable, Iterator
+
+import ftfy
+from ftfy import badness, chardata, fixes
+
+from corpuskit.doc import Doc
+from corpuskit.legacy import ENCODINGS, convert_legacy_text
+from corpuskit.stats import Stats
+from corpuskit.vietnamese import fix_eth, place_tones
+from corpuskit.whitespace import normalize_whitespace
+
+# ftfy configured for training corpora:
+# - fix_encoding and its helpers on: mojibake is the main damage in scraped text.
+# - uncurl_quotes off: curly quotes are real punctuation that models should learn.
+# - fix_character_width off: full-width forms are correct in CJK text; NFKC-style folding
+#   loses information.
+# - normalization None: NFC is our own `nfc` step (so it can be switched and reported
+#   separately); NFKC is never applied.
+# - fix_latin_ligatures on: ligature glyphs (ﬁ, ﬂ) come from PDF extraction, not writers.
+# - explain off: explanations cost time and we report changes per step instead.
+FTFY_CONFIG = ftfy.TextFixerConfig(
+    unescape_html="auto",
+    remove_terminal_escapes=True,
+    fix_encoding=True,
+    restore_byte_a0=True,
+    replace_lossy_sequences=True,
+    decode_inconsistent_utf8=True,
+    fix_c1_controls=True,
+    fix_latin_ligatures=True,
+    fix_character_width=False,
+    uncurl_quotes=False,
+    fix_line_breaks=True,
+    fix_surrogates=True,
+    remove_control_chars=True,
+    normalization=None,
+    explain=False,
+)
+
+TONE_STYLES = ("old", "new", "keep")
+
+
+@dataclass(frozen=True)
+class NormalizeConfig:
+    """Which fixes run. Every fix is on by default; `tone` and `legacy` take a mode."""
+
+    legacy: str = "auto"  # auto | off | tcvn3 | vni | viqr | cp1258
+    ftfy: bool = True
+    nfc: bool = True
+    tone: str = "old"  # old | new | keep
+    dstroke: bool = True
+    whitespace: bool = True
+
+    def __post_init__(self) -> None:
+        if self.tone not in TONE_STYLES:
+            raise ValueError(f"tone must be one of {', '.join(TONE_STYLES)}, not {self.tone!r}")
+        if self.legacy not in ("auto", "off", *ENCODINGS):
+            raise ValueError(
+                f"legacy must be auto, off or one of {', '.join(ENCODINGS)}, not {self.legacy!r}"
+            )
+
+
+# --- proving that ftfy would change nothing ---------------------------------------------
+#
+# ftfy.fix_text works line by line. On a line, fix_encoding does nothing unless
+# badness.is_bad(line) is true, and every other enabled fixer only reacts to specific
+# characters. Searching the whole document with a line-bounded copy of ftfy's badness
+# regex (`\s` may not cross a newline, `^` matches at each line start) finds a match
+# exactly when some line is "bad", so one search covers all lines. tests/test_normalize.py
+# checks this equivalence against ftfy itself.
+
+_LINEWISE_BADNESS_RE = re.compile(
+    badness.BADNESS_RE.pattern.replace(r"\s", r"[^\S\n]"), re.VERBOSE | re.MULTILINE
+)
+
+
+def _trigger_class(config: ftfy.TextFixerConfig) -> re.Pattern:
+    chars: set[str] = set()
+    if config.fix_c1_controls:
+        chars.update(chr(c) for c in range(0x80, 0xA0))
+    if config.fix_latin_ligatures:
+        chars.update(chr(c) for c in chardata.LIGATURES)
+    if config.fix_line_breaks:
+        chars.update("\r\u2028\u2029\x85")
+    if config.remove_terminal_escapes:
+        chars.add("\x1b")
+    if config.remove_control_chars:
+        chars.update(chr(c) for c in chardata.CONTROL_CHARS)
+    pattern = "".join(re.escape(c) for c in sorted(chars))
+    if config.fix_surrogates:
+        pattern += "\ud800-\udfff"
+    return re.compile(f"[{pattern}]")
+
+
+_FTFY_TRIGGERS = _trigger_class(FTFY_CONFIG)
+
+
+def ftfy_would_change(text: str, config: ftfy.TextFixerConfig = FTFY_CONFIG) -> bool:
+    """False only when `ftfy.fix_text(text, config)` is certain to return `text` unchanged.
+
+    A True answer means "maybe": the caller runs ftfy. The answer must never be False
+    where ftfy would change something.
+    """
+    if len(text) > config.max_decode_length:
+        return True  # ftfy would cut long lines into segments; not worth proving
+    triggers = _FTFY_TRIGGERS if config is FTFY_CONFIG else _trigger_class(config)
+    if triggers.search(text):
+        return True
+    if config.unescape_html and chardata.HTML_ENTITY_RE.search(text):
+        return True
+    if config.fix_encoding and not text.isascii() and _LINEWISE_BADNESS_RE.search(text):
+        return True
+    if config.normalization and not unicodedata.is_normalized(config.normalization, text):
+        return True
+    if config.fix_character_width or config.uncurl_quotes:
+        return True  # not proven here; our config keeps them off
+    return False
+
+
+# --- the fixes ---------------------------------------------------------------------------
+
+Fixer = Callable[[str, NormalizeConfig], "tuple[str, str | None]"]
+
+
+def fix_legacy(text: str, config: NormalizeConfig) -> tuple[str, str | None]:
+    converted, encoding = convert_legacy_text(text, config.legacy)
+    return converted, encoding
+
+
+def fix_with_ftfy(text: str, config: NormalizeConfig) -> tuple[str, None]:
+    if not ftfy_would_change(text):
+        return text, None
+    return ftfy.fix_text(text, FTFY_CONFIG), None
+
+
+def fix_nfc(text: str, config: NormalizeConfig) -> tuple[str, None]:
+    if unicodedata.is_normalized("NFC", text):
+        return text, None
+    return unicodedata.normalize("NFC", text), None
+
+
+def fix_tone(text: str, config: NormalizeConfig) -> tuple[str, None]:
+    return place_tones(text, config.tone), None
+
+
+def fix_dstroke(text: str, config: NormalizeConfig) -> tuple[str, None]:
+    return fix_eth(text), None
+
+
+def fix_whitespace(text: str, config: NormalizeConfig) -> tuple[str, None]:
+    return normalize_whitespace(text), None
+
+
+# name -> (fixer, is it enabled by this config?)
+FIXERS: dict[str, tuple[Fixer, Callable[[NormalizeConfig], bool]]] = {
+    "legacy": (fix_legacy, lambda c: c.legacy != "off"),
+    "ftfy": (fix_with_ftfy, lambda c: c.ftfy),
+    "nfc": (fix_nfc, lambda c: c.nfc),
+    "tone": (fix_tone, lambda c: c.tone != "keep"),
+    "dstroke": (fix_dstroke, lambda c: c.dstroke),
+    "whitespace": (fix_whitespace, lambda c: c.whitespace),
+}
+
+
+def normalize_and_explain(text: str, config: NormalizeConfig = NormalizeConfig()) -> tuple[str, list[str]]:
+    """Apply the enabled fixes in order; return the text and the fixes that changed it.
+
+    A fix that names a detail reports it after a colon (`legacy:tcvn3`).
+
+    >>> normalize_and_explain("Hoà  bình\\r\\n")
+    ('Hòa bình', ['tone', 'whitespace'])
+    """
+    changed = []
+    for name, (fixer, enabled) in FIXERS.items():
+        if not enabled(config):
+            continue
+        fixed, detail = fixer(text, config)
+        if fixed != text:
+            changed.append(f"{name}:{detail}" if detail else name)
+            text = fixed
+    return text, changed
+
+
+def normalize_text(text: str, config: NormalizeConfig = NormalizeConfig()) -> str:
+    """The normalized text alone; see `normalize_and_explain`."""
+    return normalize_and_explain(text, config)[0]
+
+
+def normalize(docs: Iterable[Doc], config: NormalizeConfig = NormalizeConfig(), stats: Stats | None = None) -> Iterator[Doc]:
+    """Normalize a document stream; `metadata.normalized` lists the fixes that applied."""
+    stats = stats if stats is not None else Stats()
+    for doc in docs:
+        text, changed = normalize_and_explain(doc.text, config)
+        stats.add("normalize", "documents")
+        for name in changed:
+            stats.add("normalize", f"changed_by_{name.split(':')[0]}")
+        if changed:
+            earlier = [n for n in doc.metadata.get("normalized", []) if n not in changed]
+            metadata = {**doc.metadata, "normalized": earlier + changed}
+            doc = Doc(doc.id, text, metadata)
+        yield doc

@@ -1,0 +1,54 @@
+"""Whitespace and invisible characters.
+
+Scraped pages carry layout as characters: NBSP and thin spaces from HTML, zero-width
+spaces and soft hyphens from CMS editors, CR from Windows, indentation and runs of blank
+lines from templates. None of it is content, and all of it makes identical lines differ,
+which defeats exact-line boilerplate rules and deduplication.
+"""
+
+from __future__ import annotations
+
+import re
+
+# Space separators (Unicode category Zs) other than the ASCII space.
+SPACE_CHARS = "\u00a0\u1680\u2000\u2001\u2002\u2003\u2004\u2005\u2006\u2007\u2008\u2009\u200a\u202f\u205f\u3000"
+# Characters with no width and no meaning in running text: zero-width space, word joiner,
+# BOM, soft hyphen, Mongolian vowel separator. ZWJ/ZWNJ are handled apart (see below).
+INVISIBLE_CHARS = "\u200b\u2060\ufeff\u00ad\u180e"
+
+_TRANSLATE = {ord(c): " " for c in SPACE_CHARS} | {ord(c): None for c in INVISIBLE_CHARS}
+_SPECIAL_RE = re.compile(f"[{SPACE_CHARS}{INVISIBLE_CHARS}\r\u200c\u200d]")
+# ZWJ/ZWNJ matter between letters of Indic and Arabic scripts and inside emoji, so they
+# are removed only next to Latin text, spaces or line ends, where they are editor debris.
+_LATIN = "\x00-\u024f\u1e00-\u1eff"
+_JOINERS = "[\u200c\u200d]+"
+_JOINER_RE = re.compile(f"(?<=[{_LATIN}\\s]){_JOINERS}|{_JOINERS}(?=[{_LATIN}\\s]|$)|^{_JOINERS}")
+_LINE_EDGE_RE = re.compile(r"[ \t]*\n[ \t]*")
+_SPACE_RUN_RE = re.compile(r" {2,}")
+_BLANK_RUN_RE = re.compile(r"\n{3,}")
+# Anything at all that `normalize_whitespace` would change; one scan on the fast path.
+_NEEDS_WORK_RE = re.compile(
+    rf"{_SPECIAL_RE.pattern}|[ \t]\n|\n[ \t]|  |\n\n\n|^[\s]|[\s]\Z"
+)
+
+
+def normalize_whitespace(text: str) -> str:
+    r"""Make whitespace canonical.
+
+    CR and CRLF become LF; other space characters become a space; invisible characters
+    go; each line loses its leading and trailing spaces and tabs; runs of spaces become one;
+    runs of blank lines become one blank line; blank lines at either end go. Tabs inside a
+    line are kept (they can separate table cells).
+
+    >>> normalize_whitespace("  Hà\u00a0Nội  \r\n\r\n\r\n  mưa\u200b  to\u00ad \n")
+    'Hà Nội\n\nmưa to'
+    """
+    if not _NEEDS_WORK_RE.search(text):
+        return text
+    if _SPECIAL_RE.search(text):
+        text = text.replace("\r\n", "\n").replace("\r", "\n")
+        text = _JOINER_RE.sub("", text.translate(_TRANSLATE))
+    text = _LINE_EDGE_RE.sub("\n", text)
+    text = _SPACE_RUN_RE.sub(" ", text)
+    text = _BLANK_RUN_RE.sub("\n\n", text)
+    return text.strip(" \t\n")
