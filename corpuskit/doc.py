@@ -33,8 +33,10 @@ def doc_from_json(line: str | bytes, where: str) -> Doc:
     """
     try:
         record = json.loads(line)
-    except (json.JSONDecodeError, UnicodeDecodeError) as exc:
-        raise DataError(f"{where}: malformed JSON ({exc.msg if hasattr(exc, 'msg') else exc})") from None
+    except json.JSONDecodeError as exc:
+        raise DataError(f"{where}: malformed JSON ({exc.msg} at column {exc.colno})") from None
+    except UnicodeDecodeError as exc:
+        raise DataError(f"{where}: not UTF-8 at byte {exc.start} of the line") from None
     if not isinstance(record, dict):
         raise DataError(f"{where}: expected a JSON object, got {type(record).__name__}")
     text = record.pop("text", None)

@@ -11,12 +11,15 @@ other languages are never converted.
 
 from __future__ import annotations
 
+import re
 import unicodedata
 from dataclasses import dataclass
-from typing import Callable
+from functools import cached_property
+from typing import Callable, Iterable
 
 import regex
 
+from corpuskit.scan import Hint
 from corpuskit.vietnamese import TONE_MARKS, is_vietnamese_word
 
 ENCODINGS = ("tcvn3", "vni", "viqr", "cp1258")
@@ -187,38 +190,53 @@ def decode_cp1258_misread(text: str) -> str:
 class Codec:
     name: str
     decode_text: Callable[[str], str]
-    # A cheap search that any text in this encoding matches; others almost never do.
-    hint: regex.Pattern
+    # What any text in this encoding contains and ordinary text almost never does.
+    hint: Hint
     decode_bytes: Callable[[bytes], str]
 
+    @cached_property
+    def hint_re(self) -> re.Pattern:
+        return re.compile(f"[{self.hint.keys}]{self.hint.condition}")
 
-_TCVN3_STRONG = "µ¶·¸¹»¼½¾ÆÇËÎÏÐÑÖ×ØÜÞßåæçëîïñö÷øûüþ§®¨©ª«¬\xad¡¢£¤¥¦"
+
+_TCVN3_STRONG = re.escape("µ¶·¸¹»¼½¾ÆÇËÎÏÐÑÖ×ØÜÞßåæçëîïñö÷øûüþ§®¨©ª«¬\xad¡¢£¤¥¦")
+_VNI_MODIFIERS = "ùøûõïäåüëÙØÛÕÏÄÅÜË"
 CODECS = {
     "tcvn3": Codec(
         "tcvn3",
         decode_tcvn3,
-        regex.compile(f"[{regex.escape(_TCVN3_STRONG)}]"),
+        Hint("tcvn3", _TCVN3_STRONG),
         lambda data: decode_tcvn3(data.decode("latin-1")),
     ),
     "vni": Codec(
         "vni",
         decode_vni,
-        regex.compile(r"(?i)[aeouy][ùøûõïäåüëâ]|(?<!\p{L})ñ|[ôö][ùøûõï]"),
+        Hint(
+            "vni",
+            f"{_VNI_MODIFIERS}ñÑ",
+            f"(?:(?<=[aeouyAEOUYôöÔÖ][{_VNI_MODIFIERS}])|(?<=[ñÑ])(?<![^\\W\\d_][ñÑ]))",
+        ),
         lambda data: decode_vni(data.decode("cp1252", errors="replace")),
     ),
     "viqr": Codec(
         "viqr",
         decode_viqr,
-        regex.compile(r"[aeoAEO]\^|[aA]\([a-zA-Z]|[oOuU]\+|[aeiouyAEIOUY][`'~?.][a-zA-Z]"),
+        Hint(
+            "viqr",
+            r"\^(+`'~?.",
+            r"(?:(?<=[aeoAEO]\^)|(?<=[aA]\()(?=[a-zA-Z])|(?<=[oOuU]\+)"
+            r"|(?<=[aeiouyAEIOUY][`'~?.])(?=[a-zA-Z]))",
+        ),
         lambda data: decode_viqr(data.decode("ascii", errors="replace")),
     ),
     "cp1258": Codec(
         "cp1258",
         decode_cp1258_misread,
-        regex.compile(r"(?i)[aeiouyâêôăõý][ÌìÒÞò]"),
+        Hint("cp1258", "ÌìÒÞò", "(?<=[aeiouyâêôõýAEIOUYÂÊÔÕÝ][ÌìÒÞò])"),
         lambda data: _nfc(data.decode("cp1258", errors="replace")),
     ),
 }
+HINTS = [codec.hint for codec in CODECS.values()]
 
 # A decision needs at least this many converted words, this share of them Vietnamese
 # after conversion, and at most this share Vietnamese before.
@@ -246,27 +264,32 @@ def _conversion_is_sound(original: str, converted: str) -> bool:
     )
 
 
-def detect_legacy_text(text: str) -> str | None:
+def detect_legacy_text(text: str, candidates: Iterable[str] | None = None) -> str | None:
     """Name the legacy encoding that Unicode `text` spells, or None when it is ordinary text.
 
     >>> detect_legacy_text("Hµ Néi lµ thñ ®« cña ViÖt Nam"), detect_legacy_text("Hà Nội là thủ đô")
     ('tcvn3', None)
     """
     for codec in CODECS.values():
-        if codec.hint.search(text) and _conversion_is_sound(text, codec.decode_text(text)):
+        if candidates is not None and codec.name not in candidates:
+            continue
+        if codec.hint_re.search(text) and _conversion_is_sound(text, codec.decode_text(text)):
             return codec.name
     return None
 
 
-def convert_legacy_text(text: str, encoding: str = "auto") -> tuple[str, str | None]:
+def convert_legacy_text(
+    text: str, encoding: str = "auto", candidates: Iterable[str] | None = None
+) -> tuple[str, str | None]:
     """Convert `text` from a legacy encoding: detected (`auto`), named, or not at all (`off`).
 
     Returns the text and the encoding that was converted from (None when nothing was).
+    `candidates` limits detection to these encodings (those whose hint fired).
     """
     if encoding == "off":
         return text, None
     if encoding == "auto":
-        found = detect_legacy_text(text)
+        found = detect_legacy_text(text, candidates)
         if found is None:
             return text, None
         encoding = found

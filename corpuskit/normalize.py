@@ -21,16 +21,20 @@ from __future__ import annotations
 import re
 import unicodedata
 from dataclasses import dataclass
+from functools import lru_cache
 from typing import Callable, Iterable, Iterator
 
 import ftfy
-from ftfy import badness, chardata, fixes
+from ftfy import chardata
 
 from corpuskit.doc import Doc
+from corpuskit.ftfy_check import BADNESS_HINT, any_line_is_bad
 from corpuskit.legacy import ENCODINGS, convert_legacy_text
+from corpuskit.legacy import HINTS as LEGACY_HINTS
+from corpuskit.scan import Gate, Hint
 from corpuskit.stats import Stats
-from corpuskit.vietnamese import fix_eth, place_tones
-from corpuskit.whitespace import normalize_whitespace
+from corpuskit.vietnamese import ETH_HINT, TONE_HINTS, fix_eth, place_tones
+from corpuskit.whitespace import SPECIAL_HINT, normalize_whitespace
 
 # ftfy configured for training corpora:
 # - fix_encoding and its helpers on: mojibake is the main damage in scraped text.
@@ -85,15 +89,8 @@ class NormalizeConfig:
 # --- proving that ftfy would change nothing ---------------------------------------------
 #
 # ftfy.fix_text works line by line. On a line, fix_encoding does nothing unless
-# badness.is_bad(line) is true, and every other enabled fixer only reacts to specific
-# characters. Searching the whole document with a line-bounded copy of ftfy's badness
-# regex (`\s` may not cross a newline, `^` matches at each line start) finds a match
-# exactly when some line is "bad", so one search covers all lines. tests/test_normalize.py
-# checks this equivalence against ftfy itself.
-
-_LINEWISE_BADNESS_RE = re.compile(
-    badness.BADNESS_RE.pattern.replace(r"\s", r"[^\S\n]"), re.VERBOSE | re.MULTILINE
-)
+# badness.is_bad(line) is true (ftfy_check proves that for all lines in one fast scan),
+# and every other enabled fixer only reacts to specific characters.
 
 
 def _trigger_class(config: ftfy.TextFixerConfig) -> re.Pattern:
@@ -130,7 +127,7 @@ def ftfy_would_change(text: str, config: ftfy.TextFixerConfig = FTFY_CONFIG) -> 
         return True
     if config.unescape_html and chardata.HTML_ENTITY_RE.search(text):
         return True
-    if config.fix_encoding and not text.isascii() and _LINEWISE_BADNESS_RE.search(text):
+    if config.fix_encoding and not text.isascii() and any_line_is_bad(text):
         return True
     if config.normalization and not unicodedata.is_normalized(config.normalization, text):
         return True
@@ -140,66 +137,99 @@ def ftfy_would_change(text: str, config: ftfy.TextFixerConfig = FTFY_CONFIG) -> 
 
 
 # --- the fixes ---------------------------------------------------------------------------
+#
+# A fixer takes the text, the config and the names of the hints that fired on this text
+# (None when unknown, e.g. after an earlier fix changed the text) and returns the text
+# plus an optional detail for the report.
 
-Fixer = Callable[[str, NormalizeConfig], "tuple[str, str | None]"]
+Fixer = Callable[[str, NormalizeConfig, "frozenset[str] | None"], "tuple[str, str | None]"]
 
 
-def fix_legacy(text: str, config: NormalizeConfig) -> tuple[str, str | None]:
-    converted, encoding = convert_legacy_text(text, config.legacy)
-    return converted, encoding
+def fix_legacy(text: str, config: NormalizeConfig, fired: frozenset[str] | None) -> tuple[str, str | None]:
+    return convert_legacy_text(text, config.legacy, candidates=fired)
 
 
-def fix_with_ftfy(text: str, config: NormalizeConfig) -> tuple[str, None]:
+def fix_with_ftfy(text: str, config: NormalizeConfig, fired: frozenset[str] | None) -> tuple[str, None]:
     if not ftfy_would_change(text):
         return text, None
     return ftfy.fix_text(text, FTFY_CONFIG), None
 
 
-def fix_nfc(text: str, config: NormalizeConfig) -> tuple[str, None]:
+def fix_nfc(text: str, config: NormalizeConfig, fired: frozenset[str] | None) -> tuple[str, None]:
     if unicodedata.is_normalized("NFC", text):
         return text, None
     return unicodedata.normalize("NFC", text), None
 
 
-def fix_tone(text: str, config: NormalizeConfig) -> tuple[str, None]:
+def fix_tone(text: str, config: NormalizeConfig, fired: frozenset[str] | None) -> tuple[str, None]:
     return place_tones(text, config.tone), None
 
 
-def fix_dstroke(text: str, config: NormalizeConfig) -> tuple[str, None]:
+def fix_dstroke(text: str, config: NormalizeConfig, fired: frozenset[str] | None) -> tuple[str, None]:
     return fix_eth(text), None
 
 
-def fix_whitespace(text: str, config: NormalizeConfig) -> tuple[str, None]:
-    return normalize_whitespace(text), None
+def fix_whitespace(text: str, config: NormalizeConfig, fired: frozenset[str] | None) -> tuple[str, None]:
+    return normalize_whitespace(text, None if fired is None else "whitespace" in fired), None
 
 
-# name -> (fixer, is it enabled by this config?)
-FIXERS: dict[str, tuple[Fixer, Callable[[NormalizeConfig], bool]]] = {
-    "legacy": (fix_legacy, lambda c: c.legacy != "off"),
-    "ftfy": (fix_with_ftfy, lambda c: c.ftfy),
-    "nfc": (fix_nfc, lambda c: c.nfc),
-    "tone": (fix_tone, lambda c: c.tone != "keep"),
-    "dstroke": (fix_dstroke, lambda c: c.dstroke),
-    "whitespace": (fix_whitespace, lambda c: c.whitespace),
+@dataclass(frozen=True)
+class FixStep:
+    fixer: Fixer
+    enabled: Callable[[NormalizeConfig], bool]
+    # The fixer can only change a text on which one of these hints fires; an empty tuple
+    # means "always run it" (its own check is cheap).
+    hints: Callable[[NormalizeConfig], "tuple[Hint, ...]"] = lambda config: ()
+
+
+_FTFY_HINTS = (
+    Hint("ftfy_triggers", _FTFY_TRIGGERS.pattern[1:-1]),
+    Hint("ftfy_entity", "&", r"(?=#?[0-9A-Za-z]{1,24};)"),
+    BADNESS_HINT,
+)
+
+FIXERS: dict[str, FixStep] = {
+    "legacy": FixStep(fix_legacy, lambda c: c.legacy != "off", lambda c: tuple(LEGACY_HINTS) if c.legacy == "auto" else ()),
+    "ftfy": FixStep(fix_with_ftfy, lambda c: c.ftfy, lambda c: _FTFY_HINTS),
+    "nfc": FixStep(fix_nfc, lambda c: c.nfc),
+    "tone": FixStep(fix_tone, lambda c: c.tone != "keep", lambda c: (TONE_HINTS[c.tone],) if c.tone in TONE_HINTS else ()),
+    "dstroke": FixStep(fix_dstroke, lambda c: c.dstroke, lambda c: (ETH_HINT,)),
+    "whitespace": FixStep(fix_whitespace, lambda c: c.whitespace, lambda c: (SPECIAL_HINT,)),
 }
+
+# Fixers whose hints only inform them (they run anyway).
+_ALWAYS_RUN = {"nfc", "whitespace"}
+
+
+@lru_cache(maxsize=64)
+def _plan(config: NormalizeConfig) -> tuple[list[tuple[str, FixStep, frozenset[str]]], Gate]:
+    steps = [(name, step, frozenset(h.name for h in step.hints(config))) for name, step in FIXERS.items() if step.enabled(config)]
+    gate = Gate(h for _, step in FIXERS.items() if step.enabled(config) for h in step.hints(config))
+    return steps, gate
 
 
 def normalize_and_explain(text: str, config: NormalizeConfig = NormalizeConfig()) -> tuple[str, list[str]]:
     """Apply the enabled fixes in order; return the text and the fixes that changed it.
 
+    One gate scan tells which fixes can apply at all; the others are skipped. After a
+    fix changes the text, the remaining fixes run their own checks.
+
     A fix that names a detail reports it after a colon (`legacy:tcvn3`).
 
-    >>> normalize_and_explain("Hoà  bình\\r\\n")
+    >>> normalize_and_explain("Hoà  bình \\n")
     ('Hòa bình', ['tone', 'whitespace'])
     """
+    steps, gate = _plan(config)
+    fired: frozenset[str] | None = gate.fired(text) if len(text) <= FTFY_CONFIG.max_decode_length else None
     changed = []
-    for name, (fixer, enabled) in FIXERS.items():
-        if not enabled(config):
+    for name, step, hint_names in steps:
+        if fired is not None and hint_names and name not in _ALWAYS_RUN and not (fired & hint_names):
             continue
-        fixed, detail = fixer(text, config)
+        fixed, detail = step.fixer(text, config, fired)
         if fixed != text:
             changed.append(f"{name}:{detail}" if detail else name)
             text = fixed
+            fired = None
     return text, changed
 
 

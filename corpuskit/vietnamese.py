@@ -8,10 +8,13 @@ so that names and words of other languages pass through unchanged.
 
 from __future__ import annotations
 
+import re
 import unicodedata
 from functools import lru_cache
 
 import regex
+
+from corpuskit.scan import Hint
 
 # Combining marks of the five tones, in the traditional order (huyền, sắc, hỏi, ngã, nặng).
 TONE_MARKS = ("\u0300", "\u0301", "\u0309", "\u0303", "\u0323")
@@ -114,14 +117,36 @@ def _vowel_class(base: str) -> str:
     return "".join(_compose(b, t) for b in (base, base.upper()) for t in range(6))
 
 
-_LETTER = r"\p{L}"
+def _toned(base: str) -> str:
+    return "".join(_compose(b, t) for b in (base, base.upper()) for t in range(1, 6))
+
+
 _TONE_ONSET = "|".join(sorted((o for o in ONSETS if o != "qu"), key=len, reverse=True))
-_TONE_RE = regex.compile(
-    rf"(?<!{_LETTER})((?i:{_TONE_ONSET})?)"
-    rf"(?:([{_vowel_class('o')}])([{_vowel_class('a')}{_vowel_class('e')}])"
-    rf"|([{_vowel_class('u')}])([{_vowel_class('y')}]))"
-    rf"(?!{_LETTER})"
+_O, _A, _E, _U, _Y = (_vowel_class(v) for v in "oaeuy")
+_TONE_RE = re.compile(
+    rf"(?<![^\W\d_])((?i:{_TONE_ONSET})?)"
+    rf"(?:([{_O}])([{_A}{_E}])|([{_U}])([{_Y}]))"
+    rf"(?![^\W\d_])"
 )
+# A pair in the other style than wanted, as hints for the one-pass gate: the key is the
+# toned vowel, so the engine only stops at toned vowels.
+_A_E_Y = _toned("a") + _toned("e") + _toned("y")
+TONE_HINTS = {
+    "old": Hint(
+        "tone",
+        _A_E_Y,
+        rf"(?:(?<=[oO][{_toned('a')}{_toned('e')}])|(?<=[uU][{_toned('y')}]))(?![^\W\d_])",
+        frequent=True,
+    ),
+    "new": Hint(
+        "tone",
+        _toned("o") + _toned("u"),
+        rf"(?:(?<=[{_toned('o')}])[aAeE]|(?<=[{_toned('u')}])[yY])(?![^\W\d_])",
+        frequent=True,
+    ),
+}
+_TONE_HINT_RES = {style: re.compile(f"[{h.keys}]{h.condition}") for style, h in TONE_HINTS.items()}
+ETH_HINT = Hint("dstroke", "Ðð")
 
 
 def _retone(char: str, tone: int) -> str:
@@ -129,7 +154,7 @@ def _retone(char: str, tone: int) -> str:
     return _compose(base, tone)
 
 
-def _place_tone(match: regex.Match, style: str) -> str:
+def _place_tone(match: re.Match, style: str) -> str:
     onset = match.group(1)
     first = match.group(2) or match.group(4)
     second = match.group(3) or match.group(5)
@@ -158,6 +183,8 @@ def place_tones(text: str, style: str = "old") -> str:
         return text
     if style not in ("old", "new"):
         raise ValueError(f"unknown tone style {style!r}: use old, new or keep")
+    if not _TONE_HINT_RES[style].search(text):
+        return text
     return _TONE_RE.sub(lambda m: _place_tone(m, style), text)
 
 

@@ -10,29 +10,47 @@ from __future__ import annotations
 
 import re
 
+from corpuskit.scan import Hint
+
 # Space separators (Unicode category Zs) other than the ASCII space.
 SPACE_CHARS = "\u00a0\u1680\u2000\u2001\u2002\u2003\u2004\u2005\u2006\u2007\u2008\u2009\u200a\u202f\u205f\u3000"
 # Characters with no width and no meaning in running text: zero-width space, word joiner,
 # BOM, soft hyphen, Mongolian vowel separator. ZWJ/ZWNJ are handled apart (see below).
 INVISIBLE_CHARS = "\u200b\u2060\ufeff\u00ad\u180e"
 
-_TRANSLATE = {ord(c): " " for c in SPACE_CHARS} | {ord(c): None for c in INVISIBLE_CHARS}
-_SPECIAL_RE = re.compile(f"[{SPACE_CHARS}{INVISIBLE_CHARS}\r\u200c\u200d]")
+_SPECIAL = f"{SPACE_CHARS}{INVISIBLE_CHARS}\r\u200c\u200d"
+_SPECIAL_RE = re.compile(f"[{_SPECIAL}]")
+SPECIAL_HINT = Hint("whitespace", _SPECIAL)
+_SPACES_RE = re.compile(f"[{SPACE_CHARS}]")
+_INVISIBLE_RE = re.compile(f"[{INVISIBLE_CHARS}]+")
 # ZWJ/ZWNJ matter between letters of Indic and Arabic scripts and inside emoji, so they
 # are removed only next to Latin text, spaces or line ends, where they are editor debris.
 _LATIN = "\x00-\u024f\u1e00-\u1eff"
 _JOINERS = "[\u200c\u200d]+"
 _JOINER_RE = re.compile(f"(?<=[{_LATIN}\\s]){_JOINERS}|{_JOINERS}(?=[{_LATIN}\\s]|$)|^{_JOINERS}")
-_LINE_EDGE_RE = re.compile(r"[ \t]*\n[ \t]*")
 _SPACE_RUN_RE = re.compile(r" {2,}")
 _BLANK_RUN_RE = re.compile(r"\n{3,}")
-# Anything at all that `normalize_whitespace` would change; one scan on the fast path.
-_NEEDS_WORK_RE = re.compile(
-    rf"{_SPECIAL_RE.pattern}|[ \t]\n|\n[ \t]|  |\n\n\n|^[\s]|[\s]\Z"
-)
 
 
-def normalize_whitespace(text: str) -> str:
+def _needs_work(text: str, has_special: bool | None) -> bool:
+    """Whether `normalize_whitespace` would change anything (substring tests are C-fast)."""
+    if has_special is None:
+        has_special = _SPECIAL_RE.search(text) is not None
+    return (
+        has_special
+        or
+        text[:1].isspace()
+        or text[-1:].isspace()
+        or "  " in text
+        or " \n" in text
+        or "\n " in text
+        or "\t\n" in text
+        or "\n\t" in text
+        or "\n\n\n" in text
+    )
+
+
+def normalize_whitespace(text: str, has_special: bool | None = None) -> str:
     r"""Make whitespace canonical.
 
     CR and CRLF become LF; other space characters become a space; invisible characters
@@ -40,15 +58,23 @@ def normalize_whitespace(text: str) -> str:
     runs of blank lines become one blank line; blank lines at either end go. Tabs inside a
     line are kept (they can separate table cells).
 
+    `has_special` may pass on what a caller's scan already found about the special
+    characters (CR, odd spaces, invisibles), to spare a scan.
+
     >>> normalize_whitespace("  Hà\u00a0Nội  \r\n\r\n\r\n  mưa\u200b  to\u00ad \n")
     'Hà Nội\n\nmưa to'
     """
-    if not _NEEDS_WORK_RE.search(text):
+    if not _needs_work(text, has_special):
         return text
-    if _SPECIAL_RE.search(text):
+    if has_special is not False and _SPECIAL_RE.search(text):
         text = text.replace("\r\n", "\n").replace("\r", "\n")
-        text = _JOINER_RE.sub("", text.translate(_TRANSLATE))
-    text = _LINE_EDGE_RE.sub("\n", text)
-    text = _SPACE_RUN_RE.sub(" ", text)
-    text = _BLANK_RUN_RE.sub("\n\n", text)
+        text = _INVISIBLE_RE.sub("", _SPACES_RE.sub(" ", text))
+        if "\u200c" in text or "\u200d" in text:
+            text = _JOINER_RE.sub("", text)
+    if "\n " in text or " \n" in text or "\n\t" in text or "\t\n" in text:
+        text = "\n".join(line.strip(" \t") for line in text.split("\n"))
+    if "  " in text:
+        text = _SPACE_RUN_RE.sub(" ", text)
+    if "\n\n\n" in text:
+        text = _BLANK_RUN_RE.sub("\n\n", text)
     return text.strip(" \t\n")
