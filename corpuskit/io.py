@@ -290,20 +290,18 @@ def read_documents(inputs: Sequence[str], **options) -> Iterator[Doc]:
 # --- writing -----------------------------------------------------------------------------
 
 
-def _open_compressed_text(path: str, raw: BinaryIO) -> IO[str]:
+def _open_compressed(path: str, raw: BinaryIO) -> BinaryIO:
     if path.endswith(".gz"):
-        binary: BinaryIO = gzip.GzipFile(fileobj=raw, mode="wb", mtime=0)
-    elif path.endswith(".bz2"):
-        binary = bz2.BZ2File(raw, "wb")
-    elif path.endswith(".xz"):
-        binary = lzma.LZMAFile(raw, "wb")
-    elif path.endswith(".zst"):
+        return gzip.GzipFile(fileobj=raw, mode="wb", mtime=0)
+    if path.endswith(".bz2"):
+        return bz2.BZ2File(raw, "wb")
+    if path.endswith(".xz"):
+        return lzma.LZMAFile(raw, "wb")
+    if path.endswith(".zst"):
         import zstandard
 
-        binary = zstandard.ZstdCompressor().stream_writer(raw, closefd=False)
-    else:
-        binary = raw
-    return io.TextIOWrapper(binary, encoding="utf-8", newline="\n", write_through=False)
+        return zstandard.ZstdCompressor().stream_writer(raw, closefd=False)
+    return raw
 
 
 class Writer:
@@ -321,12 +319,12 @@ class Writer:
         self.count = 0
         self._tmp_path: str | None = None
         if self.output is None:
-            self._stream = io.TextIOWrapper(
-                os.fdopen(os.dup(sys.stdout.fileno()), "wb", buffering=1 << 16),
-                encoding="utf-8",
-                newline="\n",
-            ) if _has_fileno(sys.stdout) else sys.stdout
             self._raw = None
+            self._stream: BinaryIO = (
+                os.fdopen(os.dup(sys.stdout.fileno()), "wb", buffering=1 << 16)
+                if _has_fileno(sys.stdout)
+                else _TextSink(sys.stdout)
+            )
         else:
             directory = os.path.dirname(os.path.abspath(self.output))
             if not os.path.isdir(directory):
@@ -334,8 +332,8 @@ class Writer:
             fd, self._tmp_path = tempfile.mkstemp(
                 prefix=f".{os.path.basename(self.output)}.", suffix=".tmp", dir=directory
             )
-            self._raw = os.fdopen(fd, "wb")
-            self._stream = _open_compressed_text(self.output, self._raw)
+            self._raw = os.fdopen(fd, "wb", buffering=1 << 16)
+            self._stream = _open_compressed(self.output, self._raw)
 
     @property
     def protected_paths(self) -> list[str]:
@@ -343,39 +341,52 @@ class Writer:
 
     def write(self, doc: Doc) -> None:
         if self.fmt == "jsonl":
-            self._stream.write(doc.to_json())
-            self._stream.write("\n")
+            self._stream.write(doc.to_json_bytes() + b"\n")
         else:
-            if self.count:
-                self._stream.write("\n")
-            self._stream.write(doc.text)
-            self._stream.write("\n")
+            separator = b"\n" if self.count else b""
+            self._stream.write(separator + doc.text.encode("utf-8") + b"\n")
         self.count += 1
 
     def commit(self) -> None:
         self._stream.flush()
         if self._tmp_path is None:
-            if self._stream is not sys.stdout:
-                self._stream.close()
+            self._stream.close()
             return
         self._stream.close()
-        self._raw.close()
+        if self._raw is not self._stream:
+            self._raw.close()
         os.replace(self._tmp_path, self.output)
         self._tmp_path = None
 
     def abort(self) -> None:
         if self._tmp_path is None:
             return
-        try:
-            self._stream.close()
-            self._raw.close()
-        except Exception:
-            pass
+        for stream in (self._stream, self._raw):
+            try:
+                stream.close()
+            except (OSError, ValueError):
+                pass
         try:
             os.unlink(self._tmp_path)
         except OSError:
             pass
         self._tmp_path = None
+
+
+class _TextSink:
+    """Bytes written to a text stream that has no file descriptor (as under CliRunner)."""
+
+    def __init__(self, stream: IO[str]) -> None:
+        self.stream = stream
+
+    def write(self, data: bytes) -> None:
+        self.stream.write(data.decode("utf-8"))
+
+    def flush(self) -> None:
+        self.stream.flush()
+
+    def close(self) -> None:
+        self.stream.flush()
 
 
 def _has_fileno(stream: IO) -> bool:

@@ -221,12 +221,9 @@ CODECS = {
     "viqr": Codec(
         "viqr",
         decode_viqr,
-        Hint(
-            "viqr",
-            r"\^(+`'~?.",
-            r"(?:(?<=[aeoAEO]\^)|(?<=[aA]\()(?=[a-zA-Z])|(?<=[oOuU]\+)"
-            r"|(?<=[aeiouyAEIOUY][`'~?.])(?=[a-zA-Z]))",
-        ),
+        # Keyed on the vowel-quality marks only: any Vietnamese paragraph has â ê ô ơ ư,
+        # while `.` and `'` are too common in ordinary text to be worth stopping at.
+        Hint("viqr", r"\^(+", r"(?:(?<=[aeoAEO]\^)|(?<=[aA]\()(?=[a-zA-Z`'?~.])|(?<=[oOuU]\+))"),
         lambda data: decode_viqr(data.decode("ascii", errors="replace")),
     ),
     "cp1258": Codec(

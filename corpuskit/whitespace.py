@@ -20,7 +20,9 @@ INVISIBLE_CHARS = "\u200b\u2060\ufeff\u00ad\u180e"
 
 _SPECIAL = f"{SPACE_CHARS}{INVISIBLE_CHARS}\r\u200c\u200d"
 _SPECIAL_RE = re.compile(f"[{_SPECIAL}]")
-SPECIAL_HINT = Hint("whitespace", _SPECIAL)
+# Everything `normalize_whitespace` reacts to except runs of spaces and the text's ends,
+# as one hint: special characters, or a line break next to a space or tab or a third one.
+SPECIAL_HINT = Hint("whitespace", _SPECIAL + "\n", r"(?:(?<=[^\n])|(?<=[ \t]\n)|(?=[ \t])|(?<=\n\n)(?=\n))")
 _SPACES_RE = re.compile(f"[{SPACE_CHARS}]")
 _INVISIBLE_RE = re.compile(f"[{INVISIBLE_CHARS}]+")
 # ZWJ/ZWNJ matter between letters of Indic and Arabic scripts and inside emoji, so they
@@ -32,16 +34,14 @@ _SPACE_RUN_RE = re.compile(r" {2,}")
 _BLANK_RUN_RE = re.compile(r"\n{3,}")
 
 
-def _needs_work(text: str, has_special: bool | None) -> bool:
+def _needs_work(text: str, hint_fired: bool | None) -> bool:
     """Whether `normalize_whitespace` would change anything (substring tests are C-fast)."""
-    if has_special is None:
-        has_special = _SPECIAL_RE.search(text) is not None
+    if hint_fired or text[:1].isspace() or text[-1:].isspace() or "  " in text:
+        return True
+    if hint_fired is False:
+        return False
     return (
-        has_special
-        or
-        text[:1].isspace()
-        or text[-1:].isspace()
-        or "  " in text
+        _SPECIAL_RE.search(text) is not None
         or " \n" in text
         or "\n " in text
         or "\t\n" in text
@@ -50,7 +50,7 @@ def _needs_work(text: str, has_special: bool | None) -> bool:
     )
 
 
-def normalize_whitespace(text: str, has_special: bool | None = None) -> str:
+def normalize_whitespace(text: str, hint_fired: bool | None = None) -> str:
     r"""Make whitespace canonical.
 
     CR and CRLF become LF; other space characters become a space; invisible characters
@@ -58,15 +58,15 @@ def normalize_whitespace(text: str, has_special: bool | None = None) -> str:
     runs of blank lines become one blank line; blank lines at either end go. Tabs inside a
     line are kept (they can separate table cells).
 
-    `has_special` may pass on what a caller's scan already found about the special
-    characters (CR, odd spaces, invisibles), to spare a scan.
+    `hint_fired` may pass on whether a caller's scan found `SPECIAL_HINT`, to spare the
+    scans here.
 
     >>> normalize_whitespace("  Hà\u00a0Nội  \r\n\r\n\r\n  mưa\u200b  to\u00ad \n")
     'Hà Nội\n\nmưa to'
     """
-    if not _needs_work(text, has_special):
+    if not _needs_work(text, hint_fired):
         return text
-    if has_special is not False and _SPECIAL_RE.search(text):
+    if _SPECIAL_RE.search(text):
         text = text.replace("\r\n", "\n").replace("\r", "\n")
         text = _INVISIBLE_RE.sub("", _SPACES_RE.sub(" ", text))
         if "\u200c" in text or "\u200d" in text:
