@@ -4,7 +4,7 @@ Shared machines are noisy, so the figures that matter are the ratios between run
 side by side on the same input. Also checks that corpuskit's output equals running
 `ftfy.fix_text` (with corpuskit's config) followed by the other steps, on every document.
 
-    python benchmarks/bench_normalize.py            # 50 MB clean corpus (generated once)
+    python benchmarks/bench_normalize.py            # 100 MB clean corpus (generated once)
     python benchmarks/bench_normalize.py --mb 10 --damaged 0.2
 """
 
@@ -76,7 +76,7 @@ def corpuskit_normalize(path: Path, out: Path) -> tuple[float, int]:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--mb", type=float, default=50)
+    parser.add_argument("--mb", type=float, default=100)
     parser.add_argument("--damaged", type=float, default=0.0)
     args = parser.parse_args()
 

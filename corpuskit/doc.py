@@ -11,6 +11,8 @@ import json
 from dataclasses import dataclass, field
 from typing import Any
 
+import orjson
+
 from corpuskit.errors import DataError
 
 
@@ -43,14 +45,28 @@ def doc_from_json(line: str | bytes, where: str) -> Doc:
     A line whose keys are exactly id, text, metadata in that order is kept as `raw`.
     """
     try:
+        record = orjson.loads(line)
+    except orjson.JSONDecodeError:
+        return _explain_bad_json(line, where)
+    canonical = tuple(record) == _CANONICAL_KEYS if isinstance(record, dict) else False
+    return _doc_from_record(record, line, where, canonical)
+
+
+def _explain_bad_json(line: str | bytes, where: str) -> Doc:
+    """Re-parse with the standard library, whose errors say where (and is more lenient
+    about lone surrogates, which ftfy later repairs)."""
+    try:
         record = json.loads(line)
     except json.JSONDecodeError as exc:
         raise DataError(f"{where}: malformed JSON ({exc.msg} at column {exc.colno})") from None
     except UnicodeDecodeError as exc:
         raise DataError(f"{where}: not UTF-8 at byte {exc.start} of the line") from None
+    return _doc_from_record(record, line, where, canonical=False)
+
+
+def _doc_from_record(record: Any, line: str | bytes, where: str, canonical: bool) -> Doc:
     if not isinstance(record, dict):
         raise DataError(f"{where}: expected a JSON object, got {type(record).__name__}")
-    canonical = tuple(record) == _CANONICAL_KEYS if isinstance(record, dict) else False
     text = record.pop("text", None)
     if not isinstance(text, str):
         raise DataError(f"{where}: record has no \"text\" string")

@@ -181,7 +181,12 @@ def build_line_badness(pattern: str = badness.BADNESS_RE.pattern) -> tuple[re.Pa
                 keys.append(key if key.startswith("[") else f"[{key}]")
                 branches.append(branch)
         union = "".join(_class_body(k) for k in keys)
-        condition = f"(?:{'|'.join(branches)})"
+        # Branches that share a key sit behind one check of that key, so that at a key
+        # character only the few branches that can match it are tried.
+        groups: dict[str, list[str]] = {}
+        for key, branch in zip(keys, branches):
+            groups.setdefault(key, []).append(branch)
+        condition = "(?:%s)" % "|".join(f"(?<={key})(?:{'|'.join(group)})" for key, group in groups.items())
         fast = re.compile(f"[{union}]{condition}", re.MULTILINE)
     except (_Unsupported, re.error, IndexError):
         # Every match holds a non-ASCII character: a weak but safe hint.

@@ -23,8 +23,8 @@ class Hint:
     name: str
     keys: str
     condition: str = ""
-    # Keys that are common letters (toned vowels): such a hint is tried on its own, before
-    # the rare ones, which are grouped behind one shared check.
+    # Keys that are common letters: such a hint is tried on its own, while the rare ones
+    # are grouped behind one shared check.
     frequent: bool = False
 
 
@@ -40,14 +40,13 @@ class Gate:
         if found not in self._patterns:
             hints = [h for h in self.hints if h.name not in found]
             branch = lambda h: f"(?P<{h.name}>(?<=[{h.keys}]){h.condition})"  # noqa: E731
-            frequent = [branch(h) for h in hints if h.frequent]
             rare = [h for h in hints if not h.frequent]
-            if rare:
-                rare_keys = "".join(h.keys for h in rare)
-                frequent.append(f"(?<=[{rare_keys}])(?:{'|'.join(branch(h) for h in rare)})")
+            # The rare hints go first, behind one shared check (measured faster).
+            branches = [f"(?<=[{''.join(h.keys for h in rare)}])(?:{'|'.join(map(branch, rare))})"] if rare else []
+            branches += [branch(h) for h in hints if h.frequent]
             union = "".join(h.keys for h in hints)
             self._patterns[found] = (
-                re.compile(f"[{union}](?:{'|'.join(frequent)})", re.MULTILINE) if hints else None
+                re.compile(f"[{union}](?:{'|'.join(branches)})", re.MULTILINE) if hints else None
             )
         return self._patterns[found]
 
