@@ -129,7 +129,7 @@ _VIQR_TONES = {"`": "\u0300", "'": "\u0301", "?": "\u0309", "~": "\u0303", ".": 
 _VIQR_RE = regex.compile(
     r"(?<![A-Za-z\\])([dD])[dD](?=[A-Za-z])"  # dd -> đ, only at the start of a word
     r"|([aA](?:\((?=[A-Za-z`'?~.])|\^)|[eEoO]\^|[oOuU]\+|[aeiouyAEIOUY])"
-    r"(?:([`'~])|([?.])(?=[A-Za-z]))?"
+    r"(?:([`'~])|([?.])(?=([A-Za-z])?))?"
 )
 _VALID_HAT = {"a(", "a^", "e^", "o^", "o+", "u+"}
 
@@ -139,6 +139,8 @@ def _viqr_replace(match: regex.Match) -> str:
         return "Đ" if match.group(1).isupper() else "đ"
     vowel = match.group(2)
     tone = match.group(3) or match.group(4)
+    if match.group(4) and not match.group(5) and len(vowel) == 1:
+        return match.group(0)  # word-final ? or . after a plain vowel: punctuation
     if len(vowel) == 1 and not tone:
         return vowel
     composed = vowel[0]
@@ -152,11 +154,11 @@ def _viqr_replace(match: regex.Match) -> str:
 def decode_viqr(text: str) -> str:
     """Turn VIQR (Vietnamese typed in ASCII) into Unicode.
 
-    `?` and `.` count as tones only inside a word, since at a word's end they are far more
-    often punctuation.
+    At a word's end, `?` and `.` after a plain vowel are read as punctuation (far more
+    common than an unescaped tone there); after a marked vowel (`e^?`) they are tones.
 
-    >>> decode_viqr("Vie^.t Nam, Ha` No^.i, DDa`i truye^`n hi`nh, ddu+o+`ng?")
-    'Việt Nam, Hà Nội, Đài truyền hình, đường?'
+    >>> decode_viqr("Vie^.t Nam, Ha` No^.i, DDa`i truye^`n hi`nh, ddu+o+`ng? Co' the^? ddi.")
+    'Việt Nam, Hà Nội, Đài truyền hình, đường? Có thể đi.'
     """
     return _VIQR_RE.sub(_viqr_replace, text)
 

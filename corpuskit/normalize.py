@@ -208,17 +208,7 @@ def _plan(config: NormalizeConfig) -> tuple[list[tuple[str, FixStep, frozenset[s
     return steps, gate
 
 
-def normalize_and_explain(text: str, config: NormalizeConfig = NormalizeConfig()) -> tuple[str, list[str]]:
-    """Apply the enabled fixes in order; return the text and the fixes that changed it.
-
-    One gate scan tells which fixes can apply at all; the others are skipped. After a
-    fix changes the text, the remaining fixes run their own checks.
-
-    A fix that names a detail reports it after a colon (`legacy:tcvn3`).
-
-    >>> normalize_and_explain("Hoà  bình \\n")
-    ('Hòa bình', ['tone', 'whitespace'])
-    """
+def _one_pass(text: str, config: NormalizeConfig) -> tuple[str, list[str]]:
     steps, gate = _plan(config)
     fired: frozenset[str] | None = gate.fired(text) if len(text) <= FTFY_CONFIG.max_decode_length else None
     changed = []
@@ -230,6 +220,34 @@ def normalize_and_explain(text: str, config: NormalizeConfig = NormalizeConfig()
             changed.append(f"{name}:{detail}" if detail else name)
             text = fixed
             fired = None
+    return text, changed
+
+
+MAX_PASSES = 4
+
+
+def normalize_and_explain(text: str, config: NormalizeConfig = NormalizeConfig()) -> tuple[str, list[str]]:
+    """Apply the enabled fixes in order; return the text and the fixes that changed it.
+
+    One gate scan tells which fixes can apply at all; the others are skipped. After a
+    fix changes the text, the remaining fixes run their own checks. A text that changed
+    is passed through again until nothing changes, because a later fix can expose work
+    for an earlier one (ftfy judges a line by its neighbours, so stripping a NBSP can
+    make it see mojibake); this makes normalize idempotent. Clean text takes one pass.
+
+    A fix that names a detail reports it after a colon (`legacy:tcvn3`).
+
+    >>> normalize_and_explain("Hoà  bình \\n")
+    ('Hòa bình', ['tone', 'whitespace'])
+    """
+    text, changed = _one_pass(text, config)
+    passes = 1
+    while changed and passes < MAX_PASSES:
+        text, more = _one_pass(text, config)
+        if not more:
+            break
+        changed += [name for name in more if name not in changed]
+        passes += 1
     return text, changed
 
 
