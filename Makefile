@@ -1,0 +1,38 @@
+# corpuskit: `make dataset` runs the pipeline on seeds/ into build/; `make test` runs the tests.
+# Both create .venv on first use and reinstall when pyproject.toml changes.
+
+PYTHON ?= python3
+VENV   ?= .venv
+BIN    := $(VENV)/bin
+SEEDS  := $(sort $(wildcard seeds/*.txt))
+CODE   := $(wildcard corpuskit/*.py)
+
+.PHONY: dataset test lint bench clean
+
+$(BIN)/python:
+	$(PYTHON) -m venv $(VENV)
+
+$(VENV)/.installed: pyproject.toml | $(BIN)/python
+	$(BIN)/pip install --quiet --disable-pip-version-check -e .
+	touch $@
+
+$(VENV)/.installed-test: pyproject.toml | $(BIN)/python
+	$(BIN)/pip install --quiet --disable-pip-version-check -e '.[test]'
+	touch $@ $(VENV)/.installed
+
+# The pipeline, one file per stage, so that make re-runs only what changed.
+build/normalized.jsonl: $(SEEDS) $(CODE) $(VENV)/.installed
+	@mkdir -p build
+	$(BIN)/corpuskit normalize seeds/ -o $@ --stats build/normalized.stats.json
+	@echo "normalized $$(wc -l < $@) documents into $@ (counts: build/normalized.stats.json)"
+
+dataset: build/normalized.jsonl
+
+test: $(VENV)/.installed-test
+	$(BIN)/python -m pytest -q
+
+bench: $(VENV)/.installed
+	$(BIN)/python benchmarks/bench_normalize.py
+
+clean:
+	rm -rf build benchmarks/data
