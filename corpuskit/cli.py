@@ -115,9 +115,9 @@ def run_stream(
         try:
             for doc in progress.wrap(transform(reader, stats)):
                 writer.write(doc)
-                stats.add("write", "documents")
         finally:
             progress.close()
+            stats.add("write", "documents", writer.count)
         if problems and not skip_bad:
             writer.abort()
             note = f"; {output} was not written" if output else ""

@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from collections import Counter
 from dataclasses import dataclass
 from functools import lru_cache
 from typing import Callable, Iterable, Iterator
@@ -201,15 +202,18 @@ FIXERS: dict[str, FixStep] = {
 _ALWAYS_RUN = {"nfc", "whitespace"}
 
 
+_Plan = "tuple[list[tuple[str, FixStep, frozenset[str]]], Gate]"
+
+
 @lru_cache(maxsize=64)
-def _plan(config: NormalizeConfig) -> tuple[list[tuple[str, FixStep, frozenset[str]]], Gate]:
+def _plan(config: NormalizeConfig) -> _Plan:
     steps = [(name, step, frozenset(h.name for h in step.hints(config))) for name, step in FIXERS.items() if step.enabled(config)]
     gate = Gate(h for _, step in FIXERS.items() if step.enabled(config) for h in step.hints(config))
     return steps, gate
 
 
-def _one_pass(text: str, config: NormalizeConfig) -> tuple[str, list[str]]:
-    steps, gate = _plan(config)
+def _one_pass(text: str, config: NormalizeConfig, plan: "_Plan | None" = None) -> tuple[str, list[str]]:
+    steps, gate = plan or _plan(config)
     fired: frozenset[str] | None = gate.fired(text) if len(text) <= FTFY_CONFIG.max_decode_length else None
     changed = []
     for name, step, hint_names in steps:
@@ -225,8 +229,16 @@ def _one_pass(text: str, config: NormalizeConfig) -> tuple[str, list[str]]:
 
 MAX_PASSES = 4
 
+# When whitespace was the only fix and it only trimmed lines, collapsed spaces or dropped
+# blank lines, a second pass can only find something new through ftfy's few space- and
+# line-start-sensitive mojibake patterns, which all involve these characters; special
+# spaces and invisibles can join words, so they always get a second pass.
+_AFTER_WHITESPACE_RISK = re.compile(f"[ÃÂ¢£¥₧€{SPECIAL_HINT.keys.replace(chr(10), '')}]")
 
-def normalize_and_explain(text: str, config: NormalizeConfig = NormalizeConfig()) -> tuple[str, list[str]]:
+
+def normalize_and_explain(
+    text: str, config: NormalizeConfig = NormalizeConfig(), plan: "_Plan | None" = None
+) -> tuple[str, list[str]]:
     """Apply the enabled fixes in order; return the text and the fixes that changed it.
 
     One gate scan tells which fixes can apply at all; the others are skipped. After a
@@ -240,10 +252,14 @@ def normalize_and_explain(text: str, config: NormalizeConfig = NormalizeConfig()
     >>> normalize_and_explain("Hoà  bình \\n")
     ('Hòa bình', ['tone', 'whitespace'])
     """
-    text, changed = _one_pass(text, config)
+    plan = plan or _plan(config)
+    original = text
+    text, changed = _one_pass(text, config, plan)
+    if changed == ["whitespace"] and not _AFTER_WHITESPACE_RISK.search(original):
+        return text, changed
     passes = 1
     while changed and passes < MAX_PASSES:
-        text, more = _one_pass(text, config)
+        text, more = _one_pass(text, config, plan)
         if not more:
             break
         changed += [name for name in more if name not in changed]
@@ -259,13 +275,19 @@ def normalize_text(text: str, config: NormalizeConfig = NormalizeConfig()) -> st
 def normalize(docs: Iterable[Doc], config: NormalizeConfig = NormalizeConfig(), stats: Stats | None = None) -> Iterator[Doc]:
     """Normalize a document stream; `metadata.normalized` lists the fixes that applied."""
     stats = stats if stats is not None else Stats()
-    for doc in docs:
-        text, changed = normalize_and_explain(doc.text, config)
-        stats.add("normalize", "documents")
-        for name in changed:
-            stats.add("normalize", f"changed_by_{name.split(':')[0]}")
-        if changed:
-            earlier = [n for n in doc.metadata.get("normalized", []) if n not in changed]
-            metadata = {**doc.metadata, "normalized": earlier + changed}
-            doc = Doc(doc.id, text, metadata)
-        yield doc
+    plan = _plan(config)
+    seen = 0
+    changed_by: Counter = Counter()
+    try:
+        for doc in docs:
+            seen += 1
+            text, changed = normalize_and_explain(doc.text, config, plan)
+            if changed:
+                changed_by.update(f"changed_by_{name.split(':')[0]}" for name in changed)
+                earlier = [n for n in doc.metadata.get("normalized", []) if n not in changed]
+                doc = Doc(doc.id, text, {**doc.metadata, "normalized": earlier + changed})
+            yield doc
+    finally:  # counted once at the end: per-document counter updates cost 5% of the run
+        stats.add("normalize", "documents", seen)
+        for key, amount in changed_by.items():
+            stats.add("normalize", key, amount)

@@ -23,15 +23,13 @@ _SPECIAL_RE = re.compile(f"[{_SPECIAL}]")
 # Everything `normalize_whitespace` reacts to except runs of spaces and the text's ends,
 # as one hint: special characters, or a line break next to a space or tab or a third one.
 SPECIAL_HINT = Hint("whitespace", _SPECIAL + "\n", r"(?:(?<=[^\n])|(?<=[ \t]\n)|(?=[ \t])|(?<=\n\n)(?=\n))")
-_SPACES_RE = re.compile(f"[{SPACE_CHARS}]")
-_INVISIBLE_RE = re.compile(f"[{INVISIBLE_CHARS}]+")
+_REPLACEMENT = {c: " " for c in SPACE_CHARS} | {"\r": "\n"}  # the rest are removed
+_JOINER_CHARS = {"\u200c", "\u200d"}
 # ZWJ/ZWNJ matter between letters of Indic and Arabic scripts and inside emoji, so they
 # are removed only next to Latin text, spaces or line ends, where they are editor debris.
 _LATIN = "\x00-\u024f\u1e00-\u1eff"
 _JOINERS = "[\u200c\u200d]+"
 _JOINER_RE = re.compile(f"(?<=[{_LATIN}\\s]){_JOINERS}|{_JOINERS}(?=[{_LATIN}\\s]|$)|^{_JOINERS}")
-_SPACE_RUN_RE = re.compile(r" {2,}")
-_BLANK_RUN_RE = re.compile(r"\n{3,}")
 
 
 def _needs_work(text: str, hint_fired: bool | None) -> bool:
@@ -66,15 +64,18 @@ def normalize_whitespace(text: str, hint_fired: bool | None = None) -> str:
     """
     if not _needs_work(text, hint_fired):
         return text
-    if _SPECIAL_RE.search(text):
-        text = text.replace("\r\n", "\n").replace("\r", "\n")
-        text = _INVISIBLE_RE.sub("", _SPACES_RE.sub(" ", text))
-        if "\u200c" in text or "\u200d" in text:
+    specials = set(_SPECIAL_RE.findall(text))
+    if specials:
+        # str.replace per character found beats a regex substitution several times over
+        text = text.replace("\r\n", "\n")
+        for char in specials - _JOINER_CHARS:
+            text = text.replace(char, _REPLACEMENT.get(char, ""))
+        if specials & _JOINER_CHARS:
             text = _JOINER_RE.sub("", text)
     if "\n " in text or " \n" in text or "\n\t" in text or "\t\n" in text:
         text = "\n".join(line.strip(" \t") for line in text.split("\n"))
-    if "  " in text:
-        text = _SPACE_RUN_RE.sub(" ", text)
-    if "\n\n\n" in text:
-        text = _BLANK_RUN_RE.sub("\n\n", text)
+    while "  " in text:  # str.replace is C-fast; a regex would stop at every space
+        text = text.replace("  ", " ")
+    while "\n\n\n" in text:
+        text = text.replace("\n\n\n", "\n\n")
     return text.strip(" \t\n")
