@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import functools
+import json
 import signal
 import sys
 import time
@@ -16,7 +17,9 @@ from corpuskit.errors import CorpuskitError, DataError, UsageError
 from corpuskit.io import Reader, Writer
 from corpuskit.legacy import ENCODINGS
 from corpuskit.normalize import TONE_STYLES, NormalizeConfig, normalize
+from corpuskit.rules import default_rules_dir, load_rules
 from corpuskit.stats import Stats
+from corpuskit.strip import explain, run_example, strip
 
 Transform = Callable[[Iterable[Doc], Stats], Iterator[Doc]]
 
@@ -190,6 +193,95 @@ def normalize_command(ctx, inputs, output, to, skip_bad, stats_path, quiet, lega
         inputs, output, to, skip_bad, stats_path, quiet,
         legacy=legacy,
     )
+
+
+def _load_rule_files(rule_paths: tuple[str, ...]) -> list:
+    paths = list(rule_paths) or [str(default_rules_dir())]
+    files = load_rules(paths)
+    if not any(f.rules for f in files):
+        raise UsageError("no rules loaded: name a rule file with -r")
+    return files
+
+
+@cli.command("strip")
+@stream_options
+@click.option("-r", "--rules", "rule_paths", multiple=True, metavar="FILE",
+              help="Rule file or folder of them; repeatable, applied in order. Default: the bundled packs in rules/.")
+@click.option("--removed", "removed_path", metavar="FILE", type=click.Path(dir_okay=False),
+              help="Write one JSON line per removal: document id, line, rule, text.")
+@click.option("--explain", "explain_flag", is_flag=True, help="Print each document with removed lines marked by their rule, instead of JSON.")
+@click.pass_context
+@handle_errors
+def strip_command(ctx, inputs, output, to, skip_bad, stats_path, quiet, rule_paths, removed_path, explain_flag):
+    """Remove site boilerplate with YAML rules; attribution goes to metadata.
+
+    \b
+    Examples:
+      corpuskit normalize seeds/ | corpuskit strip
+      corpuskit strip -r rules/vn-news.yaml -r my-site.yaml data.jsonl --removed removed.jsonl
+      corpuskit strip --explain seeds/002_66b468a2c10b3f44.txt
+    """
+    files = _load_rule_files(rule_paths)
+    removed_handle = open(removed_path, "w", encoding="utf-8") if removed_path else None
+
+    def on_removal(removal) -> None:
+        if removed_handle is not None:
+            removed_handle.write(json.dumps(removal.as_dict(), ensure_ascii=False) + "\n")
+
+    def on_result(doc, result) -> None:
+        if explain_flag:
+            click.echo(explain(doc, result))
+
+    def transform(docs, stats):
+        stripped = strip(docs, files, stats, on_removal, on_result)
+        if explain_flag:
+            for _ in stripped:
+                pass
+            return iter(())
+        return stripped
+
+    try:
+        run_stream(ctx, transform, inputs, output, to, skip_bad, stats_path, quiet)
+    finally:
+        if removed_handle is not None:
+            removed_handle.close()
+
+
+@cli.group("rules")
+def rules_group() -> None:
+    """Check rule files and run the examples they carry."""
+
+
+@rules_group.command("check")
+@click.argument("paths", nargs=-1, required=True)
+@handle_errors
+def rules_check(paths):
+    """Validate rule files (YAML, keys, regexes, ids, includes); errors name file:line."""
+    files = load_rules(paths)
+    for rule_file in files:
+        click.echo(f"{rule_file.path}: {rule_file.name}: {len(rule_file.rules)} rules OK")
+
+
+@rules_group.command("test")
+@click.argument("paths", nargs=-1, required=True)
+@handle_errors
+def rules_test(paths):
+    """Run every rule's examples and report failures like a test runner."""
+    passed = failed = 0
+    for rule_file in load_rules(paths):
+        for rule in rule_file.rules:
+            for example in rule.examples:
+                got = run_example(rule, example.input)
+                if got == example.output.rstrip("\n"):
+                    passed += 1
+                    continue
+                failed += 1
+                click.echo(f"FAIL {rule_file.path}:{example.line}: rule {rule.id}")
+                click.echo(f"  expected: {example.output.rstrip(chr(10))!r}")
+                click.echo(f"  got:      {got!r}")
+    click.echo(f"{passed} passed, {failed} failed")
+    if failed:
+        raise DataError(f"{failed} rule example(s) failed")
 
 
 def main() -> None:

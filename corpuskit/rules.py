@@ -1,0 +1,338 @@
+"""YAML rule files: loading, validation with file:line errors, and compilation.
+
+A rule file is data that people review and share, so it is checked completely when it is
+loaded: unknown keys, a missing or doubled action, a regex that does not compile, a
+duplicate id or a bad include are reported as `file.yaml:LINE: message` before any text
+is touched. The format is documented in rules/README.md.
+"""
+
+from __future__ import annotations
+
+import fnmatch
+import hashlib
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Iterable
+
+import regex
+import yaml
+
+from corpuskit.errors import UsageError
+
+# action key -> kind. Exactly one per rule.
+ACTIONS = {
+    "drop_line": "drop_line",  # a string or a list: lines equal to it (spaces normalized)
+    "drop_line_regex": "drop_line",  # full-line regex
+    "remove_regex": "remove",  # inline span removed, the rest of the line kept
+    "cut_from": "cut",  # marker line (exact) that starts a section to cut
+    "cut_from_regex": "cut",
+    "capture_regex": "capture",  # full-line regex with named groups -> metadata, line dropped
+    "drop_document_regex": "drop_document",  # a line matching it drops the whole document
+}
+RULE_KEYS = set(ACTIONS) | {"id", "description", "ignore_case", "first", "last", "cut_to", "cut_to_regex", "examples"}
+FILE_KEYS = {"name", "description", "scope", "include", "rules", "version"}
+SCOPE_KEYS = {"metadata", "path", "text_regex"}
+
+
+class RuleError(UsageError):
+    """A rule file is invalid; the message starts with `file:line:`."""
+
+
+def collapse_spaces(line: str) -> str:
+    """The form in which exact lines are compared: spaces collapsed, ends trimmed."""
+    return " ".join(line.split())
+
+
+# --- YAML with line numbers --------------------------------------------------------------
+
+
+class _LineLoader(yaml.SafeLoader):
+    """A safe loader that remembers the line of every mapping (as key `__line__`)."""
+
+
+def _construct_mapping(loader: _LineLoader, node: yaml.MappingNode) -> dict:
+    mapping = yaml.SafeLoader.construct_mapping(loader, node, deep=True)
+    mapping["__line__"] = node.start_mark.line + 1
+    mapping["__lines__"] = {key.value: key.start_mark.line + 1 for key, _ in node.value if hasattr(key, "value")}
+    return mapping
+
+
+_LineLoader.add_constructor(yaml.resolver.BaseResolver.DEFAULT_MAPPING_TAG, _construct_mapping)
+
+
+# --- compiled form -----------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Example:
+    input: str
+    output: str
+    line: int
+
+
+@dataclass(frozen=True)
+class Rule:
+    id: str
+    kind: str  # drop_line | remove | cut | capture | drop_document
+    source: str  # file:line, for messages
+    literals: tuple[str, ...] = ()  # drop_line / cut_from exact forms (collapsed, maybe casefolded)
+    pattern: regex.Pattern | None = None
+    end_literal: str | None = None
+    end_pattern: regex.Pattern | None = None
+    ignore_case: bool = False
+    first: int | None = None
+    last: int | None = None
+    examples: tuple[Example, ...] = ()
+    description: str = ""
+
+    @property
+    def positional(self) -> bool:
+        return self.first is not None or self.last is not None
+
+    def applies_at(self, position: int, total: int) -> bool:
+        """Position limits count non-blank lines from the top (`first`) or bottom (`last`)."""
+        if self.first is None and self.last is None:
+            return True
+        return (self.first is not None and position < self.first) or (
+            self.last is not None and position >= total - self.last
+        )
+
+    def line_key(self, line: str) -> str:
+        key = collapse_spaces(line)
+        return key.casefold() if self.ignore_case else key
+
+
+@dataclass(frozen=True)
+class Scope:
+    metadata: tuple[tuple[str, tuple[str, ...]], ...] = ()
+    path: str | None = None
+    text: regex.Pattern | None = None
+
+    def matches(self, text: str, metadata: dict) -> bool:
+        for key, patterns in self.metadata:
+            value = metadata.get(key)
+            if value is None or not any(fnmatch.fnmatchcase(str(value), p) for p in patterns):
+                return False
+        if self.path is not None and not fnmatch.fnmatchcase(str(metadata.get("path", "")), self.path):
+            return False
+        if self.text is not None and not self.text.search(text):
+            return False
+        return True
+
+
+@dataclass
+class RuleFile:
+    path: str
+    name: str
+    description: str = ""
+    scopes: tuple[Scope, ...] = ()  # any one of them; none means every document
+    rules: list[Rule] = field(default_factory=list)
+    digest: str = ""
+
+    def applies_to(self, text: str, metadata: dict) -> bool:
+        return not self.scopes or any(scope.matches(text, metadata) for scope in self.scopes)
+
+
+# --- loading -----------------------------------------------------------------------------
+
+
+def _fail(path: str, line: int | None, message: str) -> RuleError:
+    return RuleError(f"{path}:{line or 1}: {message}")
+
+
+def _compile(path: str, line: int, source: Any, ignore_case: bool, what: str) -> regex.Pattern:
+    if not isinstance(source, str) or not source:
+        raise _fail(path, line, f"{what} must be a non-empty string")
+    try:
+        return regex.compile(source, regex.IGNORECASE if ignore_case else 0)
+    except regex.error as exc:
+        raise _fail(path, line, f"invalid regex in {what}: {exc}") from None
+
+
+def _positive_int(path: str, line: int, value: Any, key: str) -> int | None:
+    if value is None:
+        return None
+    if not isinstance(value, int) or isinstance(value, bool) or value < 1:
+        raise _fail(path, line, f"{key} must be a whole number of lines, at least 1")
+    return value
+
+
+def _build_rule(path: str, data: Any, seen: dict[str, str]) -> Rule:
+    if not isinstance(data, dict):
+        raise _fail(path, None, "each rule must be a mapping with an id and one action")
+    line = data.get("__line__")
+    lines = data.get("__lines__", {})
+    unknown = set(data) - RULE_KEYS - {"__line__", "__lines__"}
+    if unknown:
+        key = sorted(unknown)[0]
+        raise _fail(path, lines.get(key, line), f"unknown key {key!r} in rule (allowed: {', '.join(sorted(RULE_KEYS))})")
+    rule_id = data.get("id")
+    if not isinstance(rule_id, str) or not regex.fullmatch(r"[\w.-]+", rule_id):
+        raise _fail(path, line, "rule needs an id made of letters, digits, '.', '_' or '-'")
+    if rule_id in seen:
+        raise _fail(path, lines.get("id", line), f"duplicate rule id {rule_id!r} (first defined at {seen[rule_id]})")
+    actions = [key for key in ACTIONS if key in data]
+    if not actions:
+        raise _fail(path, line, f"rule {rule_id!r} has no action (one of: {', '.join(ACTIONS)})")
+    if len(actions) > 1:
+        raise _fail(path, lines.get(actions[1], line), f"rule {rule_id!r} has more than one action: {', '.join(actions)}")
+    action = actions[0]
+    kind = ACTIONS[action]
+    at = lines.get(action, line)
+    ignore_case = bool(data.get("ignore_case", False))
+    fields: dict[str, Any] = {}
+    value = data[action]
+    if action in ("drop_line", "cut_from"):
+        values = value if isinstance(value, list) else [value]
+        if not values or not all(isinstance(v, str) and v.strip() for v in values):
+            raise _fail(path, at, f"{action} takes a non-empty string or a list of them")
+        fields["literals"] = tuple(
+            collapse_spaces(v).casefold() if ignore_case else collapse_spaces(v) for v in values
+        )
+    else:
+        fields["pattern"] = _compile(path, at, value, ignore_case, action)
+        if kind == "capture" and not fields["pattern"].groupindex:
+            raise _fail(path, at, "capture_regex needs at least one named group, e.g. (?P<source>...)")
+    if "cut_to" in data or "cut_to_regex" in data:
+        if kind != "cut":
+            raise _fail(path, lines.get("cut_to", lines.get("cut_to_regex", line)), "cut_to goes with cut_from")
+        if "cut_to" in data:
+            fields["end_literal"] = collapse_spaces(str(data["cut_to"]))
+        else:
+            fields["end_pattern"] = _compile(path, lines.get("cut_to_regex", line), data["cut_to_regex"], ignore_case, "cut_to_regex")
+    examples = []
+    for example in data.get("examples") or []:
+        if not isinstance(example, dict) or set(example) - {"input", "output", "__line__", "__lines__"} or "input" not in example or "output" not in example:
+            raise _fail(path, example.get("__line__", line) if isinstance(example, dict) else line, "an example has exactly an input and an output")
+        examples.append(Example(str(example["input"]), str(example["output"]), example["__line__"]))
+    seen[rule_id] = f"{path}:{line}"
+    return Rule(
+        id=rule_id,
+        kind=kind,
+        source=f"{path}:{line}",
+        ignore_case=ignore_case,
+        first=_positive_int(path, lines.get("first", line), data.get("first"), "first"),
+        last=_positive_int(path, lines.get("last", line), data.get("last"), "last"),
+        examples=tuple(examples),
+        description=str(data.get("description", "")),
+        **fields,
+    )
+
+
+def _build_scope(path: str, data: Any, line: int) -> Scope:
+    if not isinstance(data, dict):
+        raise _fail(path, line, "each scope is a mapping of metadata, path and/or text_regex")
+    at = data.get("__line__", line)
+    unknown = set(data) - SCOPE_KEYS - {"__line__", "__lines__"}
+    if unknown:
+        raise _fail(path, at, f"unknown key {sorted(unknown)[0]!r} in scope (allowed: {', '.join(sorted(SCOPE_KEYS))})")
+    metadata = []
+    for key, value in (data.get("metadata") or {}).items():
+        if key.startswith("__"):
+            continue
+        values = value if isinstance(value, list) else [value]
+        metadata.append((key, tuple(str(v) for v in values)))
+    text = data.get("text_regex")
+    return Scope(
+        metadata=tuple(metadata),
+        path=data.get("path"),
+        text=_compile(path, at, text, False, "text_regex") if text is not None else None,
+    )
+
+
+def load_rule_file(
+    path: str | Path,
+    _seen: dict[str, str] | None = None,
+    _stack: tuple[str, ...] = (),
+    _loaded: set[str] | None = None,
+) -> list[RuleFile]:
+    """Load a rule file and, before it, the files it includes (in order).
+
+    A file already loaded in the same call tree (included twice) is not loaded again.
+    """
+    path = str(path)
+    real = str(Path(path).resolve())
+    if real in _stack:
+        raise RuleError(f"{path}:1: include cycle: {' -> '.join(_stack + (real,))}")
+    loaded_set = _loaded if _loaded is not None else set()
+    if real in loaded_set:
+        return []
+    loaded_set.add(real)
+    try:
+        raw = Path(path).read_bytes()
+    except OSError as exc:
+        raise RuleError(f"{path}: cannot read rule file ({exc.strerror})") from None
+    try:
+        data = yaml.load(raw.decode("utf-8"), Loader=_LineLoader)
+    except UnicodeDecodeError as exc:
+        raise RuleError(f"{path}:1: not UTF-8 at byte {exc.start}") from None
+    except yaml.MarkedYAMLError as exc:
+        mark = exc.problem_mark or exc.context_mark
+        raise RuleError(f"{path}:{mark.line + 1 if mark else 1}: invalid YAML: {exc.problem}") from None
+    except yaml.YAMLError as exc:
+        raise RuleError(f"{path}:1: invalid YAML: {exc}") from None
+    if not isinstance(data, dict):
+        raise RuleError(f"{path}:1: a rule file is a mapping with name and rules")
+    lines = data.get("__lines__", {})
+    unknown = set(data) - FILE_KEYS - {"__line__", "__lines__"}
+    if unknown:
+        key = sorted(unknown)[0]
+        raise _fail(path, lines.get(key), f"unknown key {key!r} (allowed: {', '.join(sorted(FILE_KEYS))})")
+    if not isinstance(data.get("name"), str):
+        raise _fail(path, 1, "a rule file needs a name")
+    seen = _seen if _seen is not None else {}
+    loaded: list[RuleFile] = []
+    includes = data.get("include") or []
+    if isinstance(includes, str):
+        includes = [includes]
+    for include in includes:
+        target = Path(path).parent / str(include)
+        if not target.is_file():
+            raise _fail(path, lines.get("include"), f"included file {include!r} not found")
+        loaded.extend(load_rule_file(target, seen, _stack + (real,), loaded_set))
+    scopes_data = data.get("scope") or []
+    if isinstance(scopes_data, dict):
+        scopes_data = [scopes_data]
+    rules_data = data.get("rules") or []
+    if not isinstance(rules_data, list):
+        raise _fail(path, lines.get("rules"), "rules must be a list")
+    loaded.append(
+        RuleFile(
+            path=path,
+            name=data["name"],
+            description=str(data.get("description", "")),
+            scopes=tuple(_build_scope(path, s, lines.get("scope", 1)) for s in scopes_data),
+            rules=[_build_rule(path, r, seen) for r in rules_data],
+            digest=hashlib.sha256(raw).hexdigest()[:12],
+        )
+    )
+    return loaded
+
+
+def expand_rule_paths(paths: Iterable[str]) -> list[str]:
+    """Files as given; folders give their *.yaml/*.yml files, sorted."""
+    found = []
+    for path in paths:
+        p = Path(path)
+        if p.is_dir():
+            found.extend(str(f) for f in sorted(p.glob("*.y*ml")))
+        elif p.exists():
+            found.append(path)
+        else:
+            raise RuleError(f"{path}: no such rule file")
+    return found
+
+
+def load_rules(paths: Iterable[str]) -> list[RuleFile]:
+    """Load several rule files (and folders of them) in order; ids must be unique across all."""
+    seen: dict[str, str] = {}
+    loaded: set[str] = set()  # a file named or included several times is applied once
+    files: list[RuleFile] = []
+    for path in expand_rule_paths(paths):
+        files.extend(load_rule_file(path, seen, (), loaded))
+    return files
+
+
+def default_rules_dir() -> Path:
+    """The bundled packs: rules/ beside the package (a source checkout or editable install)."""
+    return Path(__file__).resolve().parent.parent / "rules"

@@ -1,0 +1,313 @@
+"""Apply boilerplate rules to documents, accounting for every removed line.
+
+The rules of all files that apply to a document are merged once per combination of files:
+exact-line rules become one dict lookup, full-line regex rules one alternation, inline
+rules one substitution, so a line costs a few C calls however many rules there are. Only
+rules limited by position, captures and document drops are tried one by one (there are
+few of them). Every removal is reported as a `Removal` (document, line, rule, text), and
+kept + removed lines always add up to the input.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from dataclasses import dataclass, field
+from functools import lru_cache
+from typing import Callable, Iterable, Iterator, Sequence
+
+import regex
+
+from corpuskit.doc import Doc
+from corpuskit.rules import Rule, RuleFile, collapse_spaces
+from corpuskit.stats import Stats
+
+BLANK_RULE = "blank-lines"  # blank lines left doubled (or at an end) by a removal
+
+
+@dataclass(frozen=True)
+class Removal:
+    doc_id: str
+    line: int | None  # 1-based line in the input text; None for a whole document
+    rule: str
+    text: str
+    kind: str = "line"  # line | span | document
+
+    def as_dict(self) -> dict:
+        return {"id": self.doc_id, "line": self.line, "rule": self.rule, "kind": self.kind, "text": self.text}
+
+
+_NAMED_GROUP = regex.compile(r"\(\?P<\w+>")
+_BACKREF = regex.compile(r"\\[1-9]|\(\?P=")
+
+
+def _combine(rules: Sequence[Rule]) -> tuple[regex.Pattern | None, dict[str, str], list[Rule]]:
+    """One alternation for the rules that can share it; the others are returned apart."""
+    branches, names, apart = [], {}, []
+    for n, rule in enumerate(rules):
+        source = rule.pattern.pattern
+        if _BACKREF.search(source):
+            apart.append(rule)
+            continue
+        source = _NAMED_GROUP.sub("(?:", source)
+        flags = "(?i)" if rule.ignore_case else ""
+        branches.append(f"(?P<r{n}>{flags and '(?i:'}{source}{flags and ')'})")
+        names[f"r{n}"] = rule.id
+    if not branches:
+        return None, names, apart
+    return regex.compile("|".join(branches)), names, apart
+
+
+@dataclass
+class CompiledRules:
+    """The merged form of the rules of several files."""
+
+    rules: list[Rule]
+    exact: dict[str, str] = field(default_factory=dict)
+    exact_ci: dict[str, str] = field(default_factory=dict)
+    cut_exact: dict[str, Rule] = field(default_factory=dict)
+    cut_regex: list[Rule] = field(default_factory=list)
+    drop_re: regex.Pattern | None = None
+    drop_names: dict[str, str] = field(default_factory=dict)
+    remove_re: regex.Pattern | None = None
+    remove_names: dict[str, str] = field(default_factory=dict)
+    one_by_one: list[Rule] = field(default_factory=list)  # positional drops, captures, doc drops
+    removes_apart: list[Rule] = field(default_factory=list)
+
+    @classmethod
+    def build(cls, rules: list[Rule]) -> "CompiledRules":
+        compiled = cls(rules)
+        regex_drops = []
+        removes = []
+        for rule in rules:
+            if rule.kind == "drop_line" and not rule.positional:
+                if rule.literals:
+                    table = compiled.exact_ci if rule.ignore_case else compiled.exact
+                    for literal in rule.literals:
+                        table.setdefault(literal, rule.id)
+                else:
+                    regex_drops.append(rule)
+            elif rule.kind == "cut" and not rule.positional:
+                if rule.literals:
+                    for literal in rule.literals:
+                        compiled.cut_exact.setdefault(literal, rule)
+                else:
+                    compiled.cut_regex.append(rule)
+            elif rule.kind == "remove":
+                removes.append(rule)
+            else:
+                compiled.one_by_one.append(rule)
+        compiled.drop_re, compiled.drop_names, apart = _combine(regex_drops)
+        compiled.one_by_one.extend(apart)
+        compiled.remove_re, compiled.remove_names, compiled.removes_apart = _combine(removes)
+        return compiled
+
+
+def _matches_line(rule: Rule, line: str, key: str) -> regex.Match | bool | None:
+    if rule.literals:
+        return (key.casefold() if rule.ignore_case else key) in rule.literals
+    return rule.pattern.fullmatch(line.strip())
+
+
+@dataclass
+class StripResult:
+    doc: Doc | None  # None when the document was dropped
+    removals: list[Removal]
+    kept_lines: int
+    input_lines: int
+
+
+def strip_text(doc: Doc, compiled: CompiledRules) -> StripResult:
+    """Apply merged rules to one document."""
+    lines = doc.text.split("\n")
+    nonblank_total = sum(1 for line in lines if line.strip())
+    removals: list[Removal] = []
+    kept: list[tuple[int, str]] = []  # (input index, text)
+    captured: dict[str, list[str]] = {}
+    cutting: Rule | None = None
+    position = -1
+    for index, line in enumerate(lines):
+        stripped = line.strip()
+        if stripped:
+            position += 1
+        if cutting is not None:
+            removals.append(Removal(doc.id, index + 1, cutting.id, line))
+            if stripped and ((cutting.end_literal and collapse_spaces(line) == cutting.end_literal) or (cutting.end_pattern and cutting.end_pattern.fullmatch(stripped))):
+                cutting = None
+            continue
+        if not stripped:
+            kept.append((index, line))
+            continue
+        key = collapse_spaces(line)
+        rule_id = None
+        cut = compiled.cut_exact.get(key) or compiled.cut_exact.get(key.casefold())
+        if cut is None:
+            for rule in compiled.cut_regex:
+                if rule.pattern.fullmatch(stripped):
+                    cut = rule
+                    break
+        if cut is not None:
+            removals.append(Removal(doc.id, index + 1, cut.id, line))
+            if cut.end_literal or cut.end_pattern:
+                cutting = cut
+            else:
+                cutting = cut  # to the end of the document
+            continue
+        for rule in compiled.one_by_one:
+            if not rule.applies_at(position, nonblank_total):
+                continue
+            match = _matches_line(rule, line, key)
+            if not match:
+                continue
+            if rule.kind == "drop_document":
+                return StripResult(None, [Removal(doc.id, None, rule.id, doc.text, "document")], 0, len(lines))
+            if rule.kind == "capture":
+                for name, value in match.groupdict().items():
+                    if value:
+                        captured.setdefault(name, []).append(value.strip())
+            if rule.kind == "cut":
+                cutting = rule
+            rule_id = rule.id
+            break
+        if rule_id is None:
+            rule_id = compiled.exact.get(key) or (compiled.exact_ci.get(key.casefold()) if compiled.exact_ci else None)
+        if rule_id is None and compiled.drop_re is not None:
+            match = compiled.drop_re.fullmatch(stripped)
+            if match:
+                rule_id = compiled.drop_names[match.lastgroup]
+        if rule_id is not None:
+            removals.append(Removal(doc.id, index + 1, rule_id, line))
+            continue
+        line = _remove_spans(doc.id, index, line, compiled, removals)
+        if line is None:
+            continue
+        kept.append((index, line))
+    kept = _drop_doubled_blanks(doc.id, kept, removals)
+    metadata = dict(doc.metadata)
+    for name, values in captured.items():
+        unique = list(dict.fromkeys(values))
+        metadata[name] = unique[0] if len(unique) == 1 else unique
+    if removals:
+        counts = Counter(r.rule for r in removals)
+        previous = metadata.get("stripped", {})
+        metadata["stripped"] = {**previous, **{k: previous.get(k, 0) + v for k, v in sorted(counts.items())}}
+    if not removals and not captured:
+        return StripResult(doc, [], len(lines), len(lines))
+    text = "\n".join(line for _, line in kept)
+    return StripResult(Doc(doc.id, text, metadata), removals, len(kept), len(lines))
+
+
+def _remove_spans(doc_id: str, index: int, line: str, compiled: CompiledRules, removals: list[Removal]) -> str | None:
+    """Inline removals; returns the line left, or None when nothing but spaces is left."""
+    if compiled.remove_re is None and not compiled.removes_apart:
+        return line
+    found: list[tuple[str, str]] = []
+
+    def record(name_of: Callable[[regex.Match], str]):
+        def replace(match: regex.Match) -> str:
+            found.append((name_of(match), match.group(0)))
+            return ""
+        return replace
+
+    if compiled.remove_re is not None:
+        line = compiled.remove_re.sub(record(lambda m: compiled.remove_names[m.lastgroup]), line)
+    for rule in compiled.removes_apart:
+        line = rule.pattern.sub(record(lambda m, r=rule: r.id), line)
+    if not found:
+        return line
+    if not line.strip():
+        removals.append(Removal(doc_id, index + 1, found[0][0], "".join(text for _, text in found)))
+        return None
+    for rule_id, text in found:
+        removals.append(Removal(doc_id, index + 1, rule_id, text, "span"))
+    return " ".join(line.split()) if "  " in line else line.strip()
+
+
+def _drop_doubled_blanks(doc_id: str, kept: list[tuple[int, str]], removals: list[Removal]) -> list[tuple[int, str]]:
+    if not removals:
+        return kept
+    result: list[tuple[int, str]] = []
+    for index, line in kept:
+        blank = not line.strip()
+        if blank and (not result or not result[-1][1].strip()):
+            removals.append(Removal(doc_id, index + 1, BLANK_RULE, line))
+            continue
+        result.append((index, line))
+    while result and not result[-1][1].strip():
+        index, line = result.pop()
+        removals.append(Removal(doc_id, index + 1, BLANK_RULE, line))
+    return result
+
+
+class Stripper:
+    """Applies rule files to documents; merges the rules of the applicable files once."""
+
+    def __init__(self, rule_files: list[RuleFile]) -> None:
+        self.rule_files = rule_files
+
+    @lru_cache(maxsize=256)
+    def compiled_for(self, indices: tuple[int, ...]) -> CompiledRules:
+        return CompiledRules.build([rule for i in indices for rule in self.rule_files[i].rules])
+
+    def applicable(self, doc: Doc) -> tuple[int, ...]:
+        return tuple(i for i, f in enumerate(self.rule_files) if f.applies_to(doc.text, doc.metadata))
+
+    def strip_doc(self, doc: Doc) -> StripResult:
+        return strip_text(doc, self.compiled_for(self.applicable(doc)))
+
+
+def strip(
+    docs: Iterable[Doc],
+    rule_files: list[RuleFile],
+    stats: Stats | None = None,
+    on_removal: Callable[[Removal], None] | None = None,
+    on_result: Callable[[Doc, StripResult], None] | None = None,
+) -> Iterator[Doc]:
+    """Strip boilerplate from a document stream.
+
+    `on_removal` receives every removal (for an audit file); `on_result` every document's
+    result (for `--explain`). Dropped documents are not yielded.
+    """
+    stats = stats if stats is not None else Stats()
+    stripper = Stripper(rule_files)
+    for doc in docs:
+        result = stripper.strip_doc(doc)
+        stats.add("strip", "documents")
+        stats.add("strip", "lines_in", result.input_lines)
+        stats.add("strip", "lines_kept", result.kept_lines)
+        for removal in result.removals:
+            stats.add("strip", "lines_removed" if removal.kind != "span" else "spans_removed")
+            stats.add("strip_rules", removal.rule)
+            if on_removal is not None:
+                on_removal(removal)
+        if on_result is not None:
+            on_result(doc, result)
+        if result.doc is None:
+            stats.add("strip", "documents_dropped")
+            continue
+        yield result.doc
+
+
+def explain(doc: Doc, result: StripResult) -> str:
+    """The input with each removed line marked by its rule: `- [rule] text`, spans `~`."""
+    by_line: dict[int, list[Removal]] = {}
+    for removal in result.removals:
+        by_line.setdefault(removal.line or 0, []).append(removal)
+    out = [f"== {doc.id}"]
+    if result.doc is None:
+        out.append(f"-- whole document dropped by [{result.removals[0].rule}]")
+    for number, line in enumerate(doc.text.split("\n"), 1):
+        marks = by_line.get(number, [])
+        whole = [r for r in marks if r.kind == "line"]
+        if whole:
+            out.append(f"- [{whole[0].rule}] {line}")
+            continue
+        out.append(f"  {line}")
+        for span in marks:
+            out.append(f"~ [{span.rule}] {span.text!r}")
+    return "\n".join(out)
+
+
+def run_example(rule: Rule, text: str) -> str:
+    """What one rule alone makes of an example's input (used by `rules test`)."""
+    result = strip_text(Doc("example", text.rstrip("\n")), CompiledRules.build([rule]))
+    return "" if result.doc is None else result.doc.text
