@@ -5,7 +5,6 @@ PYTHON ?= python3
 VENV   ?= .venv
 BIN    := $(VENV)/bin
 SEEDS  := $(sort $(wildcard seeds/*.txt))
-CODE   := $(wildcard corpuskit/*.py)
 
 .PHONY: dataset test lint bench clean
 
@@ -21,18 +20,23 @@ $(VENV)/.installed-test: pyproject.toml | $(BIN)/python
 	touch $@ $(VENV)/.installed
 
 # The pipeline, one file per stage, so that make re-runs only what changed.
-build/normalized.jsonl: $(SEEDS) $(CODE) $(VENV)/.installed
+build/normalized.jsonl: $(SEEDS) $(VENV)/.installed
 	@mkdir -p build
 	$(BIN)/corpuskit normalize seeds/ -o $@ --stats build/normalized.stats.json
 	@echo "normalized $$(wc -l < $@) documents into $@ (counts: build/normalized.stats.json)"
 
-dataset: build/normalized.jsonl
+build/stripped.jsonl: build/normalized.jsonl $(wildcard rules/*.yaml) $(VENV)/.installed
+	$(BIN)/corpuskit strip build/normalized.jsonl -o $@ --removed build/removed.jsonl --stats build/stripped.stats.json
+	@echo "stripped $$(wc -l < build/removed.jsonl) lines/spans (audit: build/removed.jsonl) into $@"
+
+dataset: build/stripped.jsonl
 
 test: $(VENV)/.installed-test
 	$(BIN)/python -m pytest -q
 
 bench: $(VENV)/.installed
 	$(BIN)/python benchmarks/bench_normalize.py
+	$(BIN)/python benchmarks/bench_strip.py
 
 clean:
 	rm -rf build benchmarks/data
