@@ -14,7 +14,8 @@ import click
 from corpuskit import __version__
 from corpuskit.doc import Doc
 from corpuskit.errors import CorpuskitError, DataError, UsageError
-from corpuskit.io import Reader, Writer
+from corpuskit.detect import DetectConfig, detect, draft_rules
+from corpuskit.io import Reader, Writer, write_text_atomically
 from corpuskit.legacy import ENCODINGS
 from corpuskit.normalize import TONE_STYLES, NormalizeConfig, normalize
 from corpuskit.rules import default_rules_dir, load_rules
@@ -245,6 +246,43 @@ def strip_command(ctx, inputs, output, to, skip_bad, stats_path, quiet, rule_pat
     finally:
         if removed_handle is not None:
             removed_handle.close()
+
+
+@cli.command("detect")
+@click.argument("inputs", nargs=-1, metavar="[INPUT]...")
+@click.option("-o", "--output", metavar="PATH", help="Write the draft rule file here instead of stdout.")
+@click.option("--min-docs", type=click.IntRange(1), default=DetectConfig.min_docs, show_default=True,
+              help="A candidate occurs in at least this many documents of its group.")
+@click.option("--min-share", type=click.FloatRange(0, 1), default=DetectConfig.min_share, show_default=True,
+              help="... and in at least this share of them.")
+@click.option("--group-by", default=DetectConfig.group_by, show_default=True,
+              help="Metadata key that names a document's site; documents without it form one group.")
+@click.option("--top", type=click.IntRange(1), default=DetectConfig.top, show_default=True, help="At most this many rules.")
+@click.option("--name", default="detected", show_default=True, help="Name of the draft rule file.")
+@click.option("--skip-bad", is_flag=True, help="Skip unreadable inputs and still exit 0.")
+@click.option("-q", "--quiet", is_flag=True, help="No warnings on stderr.")
+@click.pass_context
+@handle_errors
+def detect_command(ctx, inputs, output, min_docs, min_share, group_by, top, name, skip_bad, quiet):
+    """Propose boilerplate rules: lines and line templates that recur across documents.
+
+    \b
+    Example:
+      corpuskit normalize dump/ | corpuskit detect --min-share 0.1 -o draft.yaml
+      corpuskit rules check draft.yaml && corpuskit strip -r draft.yaml dump/
+    """
+    problems = []
+
+    def on_error(error):
+        problems.append(error)
+        if not quiet:
+            click.echo(f"corpuskit: {error}", err=True)
+
+    config = DetectConfig(min_docs=min_docs, min_share=min_share, group_by=group_by, top=top)
+    detector = detect(Reader(inputs, on_error=on_error), config)
+    if problems and not skip_bad:
+        raise DataError(f"{len(problems)} input(s) could not be read (use --skip-bad to go on without them)")
+    write_text_atomically(output, draft_rules(detector, name))
 
 
 @cli.group("rules")

@@ -396,3 +396,14 @@ def _has_fileno(stream: IO) -> bool:
     except (AttributeError, OSError, io.UnsupportedOperation):
         return False
     return True
+
+
+def write_text_atomically(path: str | None, text: str) -> None:
+    """Write a whole text to stdout (None or `-`) or to a file via a temporary file."""
+    writer = Writer(path, "text")
+    try:
+        writer._stream.write(text.encode("utf-8"))
+        writer.commit()
+    except BaseException:
+        writer.abort()
+        raise
