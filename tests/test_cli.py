@@ -247,3 +247,10 @@ def test_plain_text_round_trip_through_shell_redirection(tmp_path):
     source.write_text("Thoả  thuận\r\n", encoding="utf-8")
     result = subprocess.run(f"{sys.executable} -m corpuskit normalize < {source}", shell=True, capture_output=True, cwd=ROOT)
     assert result.stdout.decode() == "Thỏa thuận\n"
+
+
+def test_every_command_is_documented_in_the_readme():
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    names = [name for name in cli.commands if name != "rules"] + [f"rules {sub}" for sub in cli.commands["rules"].commands]
+    for name in names:
+        assert f"corpuskit {name}" in readme, name
