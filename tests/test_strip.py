@@ -265,3 +265,32 @@ def test_english_text_is_left_alone_by_the_bundled_packs():
     )
     result = CliRunner().invoke(cli, ["strip", "--to", "text"], input=text)
     assert result.stdout == text + "\n"
+
+
+# --- property: whatever the text, kept + removed lines = input lines ----------------------
+
+from hypothesis import given, settings  # noqa: E402
+from hypothesis import strategies as st  # noqa: E402
+
+LINES = st.sampled_from([
+    "", "Video đang HOT", "Theo TNO", "Chia sẻ:", "Các tin khác", "Top", "Tin tức", "Câu văn bình thường.",
+    "Ảnh: AFP", "Chú thích ảnh – Ảnh: Reuters", "TTXVN/Tin Tức", "kết thúc./.", "  ", "Theo ISW, mọi việc ổn.",
+])
+
+
+BUNDLED = load_rules([str(ROOT / "rules")])
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(LINES, max_size=25))
+def test_kept_plus_removed_lines_equal_input(lines):
+    text = "\n".join(lines)
+    stats = Stats()
+    removals = []
+    docs = list(strip([Doc("p", text, {})], BUNDLED, stats, removals.append))
+    counts = stats.as_dict()["strip"]
+    whole_lines = sum(1 for r in removals if r.kind == "line")
+    assert counts["lines_in"] == len(text.split("\n"))
+    assert counts["lines_kept"] + whole_lines == counts["lines_in"]
+    if docs and removals:
+        assert len(docs[0].text.split("\n")) == counts["lines_kept"] or counts["lines_kept"] == 0
