@@ -95,8 +95,8 @@ def main() -> None:
     print(f"# normalize benchmark, {datetime.date.today()}, {platform.processor() or platform.machine()}, "
           f"{os.cpu_count()} cores, Python {platform.python_version()}, ftfy {ftfy.__version__}")
     print(f"input: {corpus.name}, {size_mb:.1f} MB, {len(got)} documents, damaged share {args.damaged:g}")
-    print(f"| run | MB/s (1 core) | time vs floor |")
-    print(f"|---|---:|---:|")
+    print("| run | MB/s (1 core) | time vs floor |")
+    print("|---|---:|---:|")
     print(f"| floor: read + json + NFC + write | {rate(seconds_floor):.1f} | 1.0x |")
     print(f"| corpuskit normalize (whole CLI) | {rate(seconds_ck):.1f} | {seconds_ck / seconds_floor:.1f}x |")
     print(f"| ftfy.fix_text alone (no I/O) | {rate(seconds_ftfy):.1f} | {seconds_ftfy / seconds_floor:.1f}x |")

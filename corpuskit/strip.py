@@ -12,7 +12,6 @@ from __future__ import annotations
 
 from collections import Counter
 from dataclasses import dataclass, field
-from functools import lru_cache
 from typing import Callable, Iterable, Iterator, Sequence
 
 import regex
@@ -299,10 +298,13 @@ class Stripper:
 
     def __init__(self, rule_files: list[RuleFile]) -> None:
         self.rule_files = rule_files
+        self._compiled: dict[tuple[int, ...], CompiledRules] = {}
 
-    @lru_cache(maxsize=256)
     def compiled_for(self, indices: tuple[int, ...]) -> CompiledRules:
-        return CompiledRules.build([rule for i in indices for rule in self.rule_files[i].rules])
+        """Merged rules per combination of applicable files (few combinations in practice)."""
+        if indices not in self._compiled:
+            self._compiled[indices] = CompiledRules.build([r for i in indices for r in self.rule_files[i].rules])
+        return self._compiled[indices]
 
     def applicable(self, doc: Doc) -> tuple[int, ...]:
         return tuple(i for i, f in enumerate(self.rule_files) if f.applies_to(doc.text, doc.metadata))
