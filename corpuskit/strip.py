@@ -12,6 +12,7 @@ from __future__ import annotations
 
 from collections import Counter
 from dataclasses import dataclass, field
+from itertools import compress
 from typing import Callable, Iterable, Iterator, Sequence
 
 import regex
@@ -96,6 +97,9 @@ class CompiledRules:
     cut_names: dict[str, str] = field(default_factory=dict)
     max_literal: int = 0
     has_ci: bool = False
+    all_literals: frozenset[str] = frozenset()
+    line_patterns: list[regex.Pattern] = field(default_factory=list)  # full-line matches
+    span_patterns: list[regex.Pattern] = field(default_factory=list)  # searched in a line
 
     @classmethod
     def build(cls, rules: list[Rule]) -> "CompiledRules":
@@ -133,6 +137,13 @@ class CompiledRules:
         literals = [*compiled.exact, *compiled.exact_ci, *compiled.cut_exact, *compiled.one_literals]
         compiled.max_literal = max(map(len, literals), default=0)
         compiled.has_ci = any(r.ignore_case and r.literals for r in rules)
+        compiled.all_literals = frozenset(literals)
+        compiled.line_patterns = [
+            p for p in (compiled.cut_re, compiled.one_gate, compiled.drop_re) if p is not None
+        ] + [r.pattern for r in compiled.drops_apart + compiled.cut_regex]
+        compiled.span_patterns = ([compiled.remove_re] if compiled.remove_re is not None else []) + [
+            r.pattern for r in compiled.removes_apart
+        ]
         return compiled
 
 
@@ -154,19 +165,51 @@ class StripResult:
     input_lines: int
 
 
+def _candidate_lines(text: str, lines: list[str], stripped: list[str], compiled: CompiledRules) -> set[int]:
+    """Indices of the lines that some rule might match, found without a Python loop per line.
+
+    `map` over a compiled pattern's method and `compress` run in C, so the cost per line
+    is one C call per merged pattern; only the few candidate lines get the full treatment.
+    """
+    n = len(lines)
+    found: set[int] = set()
+    if compiled.max_literal:
+        if "  " in text or "\t" in text:
+            keys = [collapse_spaces(line) for line in stripped]
+        else:
+            keys = stripped
+        literals = compiled.all_literals
+        for index in compress(range(n), map(compiled.max_literal.__ge__, map(len, keys))):
+            key = keys[index]
+            if key in literals or (compiled.has_ci and key.casefold() in literals):
+                found.add(index)
+    for pattern in compiled.line_patterns:
+        found.update(compress(range(n), map(pattern.fullmatch, stripped)))
+    for pattern in compiled.span_patterns:
+        found.update(compress(range(n), map(pattern.search, lines)))
+    return found
+
+
 def strip_text(doc: Doc, compiled: CompiledRules) -> StripResult:
     """Apply merged rules to one document."""
     lines = doc.text.split("\n")
-    nonblank_total = sum(1 for line in lines if line.strip())
+    stripped_lines = list(map(str.strip, lines))
+    candidates = _candidate_lines(doc.text, lines, stripped_lines, compiled)
+    if not candidates:
+        return StripResult(doc, [], len(lines), len(lines))
+    nonblank_total = len(lines) - stripped_lines.count("")
     removals: list[Removal] = []
     kept: list[tuple[int, str]] = []  # (input index, text)
     captured: dict[str, list[str]] = {}
     cutting: Rule | None = None
     position = -1
     for index, line in enumerate(lines):
-        stripped = line.strip()
+        stripped = stripped_lines[index]
         if stripped:
             position += 1
+        if cutting is None and index not in candidates:
+            kept.append((index, line))
+            continue
         if cutting is not None:
             removals.append(Removal(doc.id, index + 1, cutting.id, line))
             if stripped and ((cutting.end_literal and collapse_spaces(line) == cutting.end_literal) or (cutting.end_pattern and cutting.end_pattern.fullmatch(stripped))):
