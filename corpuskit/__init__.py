@@ -8,6 +8,8 @@ __version__ = "0.1.0"
 
 from corpuskit.doc import Doc  # noqa: E402
 from corpuskit.io import read_documents  # noqa: E402
-from corpuskit.normalize import NormalizeConfig, normalize, normalize_and_explain, normalize_text  # noqa: E402
+from corpuskit.normalize import NormalizeConfig, normalize_and_explain, normalize_text  # noqa: E402
 
-__all__ = ["Doc", "NormalizeConfig", "normalize", "normalize_and_explain", "normalize_text", "read_documents"]
+# The stream functions live in their step's module (`corpuskit.normalize.normalize`,
+# `corpuskit.strip.strip`): re-exporting them here would hide the modules of the same name.
+__all__ = ["Doc", "NormalizeConfig", "normalize_and_explain", "normalize_text", "read_documents"]

@@ -191,7 +191,23 @@ def build_line_badness(pattern: str = badness.BADNESS_RE.pattern) -> tuple[re.Pa
     except (_Unsupported, re.error, IndexError):
         # Every match holds a non-ASCII character: a weak but safe hint.
         return plain, Hint("ftfy_badness", "\x80-\U0010ffff")
-    return fast, Hint("ftfy_badness", union, condition)
+    return fast, Hint("ftfy_badness", union, condition, forward=_forward_forms(pattern))
+
+
+def _forward_forms(pattern: str) -> tuple[str, ...]:
+    """ftfy's alternatives made into RE2 patterns that match at least wherever they do.
+
+    RE2 has no look-arounds and ASCII-only `\\s`/`\\w`, so each is widened: `\\s` and
+    `\\w` become "any character but a line break", `^` is dropped. Wider is safe: the gate
+    only decides whether the exact check runs.
+    """
+    forms = []
+    for alternative in _split_alternatives(pattern):
+        widened = alternative.replace(r"\s", r"[^\n]").replace(r"\w", r"[^\n]")
+        if widened.startswith("^"):
+            widened = widened[1:]
+        forms.append(widened)
+    return tuple(forms)
 
 
 LINE_BADNESS_RE, BADNESS_HINT = build_line_badness()

@@ -217,6 +217,7 @@ CODECS = {
             "vni",
             f"{_VNI_MODIFIERS}ñÑ",
             f"(?:(?<=[aeouyAEOUYôöÔÖ][{_VNI_MODIFIERS}])|(?<=[ñÑ])(?<![^\\W\\d_][ñÑ]))",
+            forward=(f"[aeouyAEOUYôöÔÖ][{_VNI_MODIFIERS}]|[ñÑ]",),
         ),
         lambda data: decode_vni(data.decode("cp1252", errors="replace")),
     ),
@@ -225,13 +226,23 @@ CODECS = {
         decode_viqr,
         # Keyed on the vowel-quality marks only: any Vietnamese paragraph has â ê ô ơ ư,
         # while `.` and `'` are too common in ordinary text to be worth stopping at.
-        Hint("viqr", r"\^(+", r"(?:(?<=[aeoAEO]\^)|(?<=[aA]\()(?=[a-zA-Z`'?~.])|(?<=[oOuU]\+))"),
+        Hint(
+            "viqr",
+            r"\^(+",
+            r"(?:(?<=[aeoAEO]\^)|(?<=[aA]\()(?=[a-zA-Z`'?~.])|(?<=[oOuU]\+))",
+            forward=(r"[aeoAEO]\^|[aA]\(|[oOuU]\+",),
+        ),
         lambda data: decode_viqr(data.decode("ascii", errors="replace")),
     ),
     "cp1258": Codec(
         "cp1258",
         decode_cp1258_misread,
-        Hint("cp1258", "ÌìÒÞò", "(?<=[aeiouyâêôõýAEIOUYÂÊÔÕÝ][ÌìÒÞò])"),
+        Hint(
+            "cp1258",
+            "ÌìÒÞò",
+            "(?<=[aeiouyâêôõýAEIOUYÂÊÔÕÝ][ÌìÒÞò])",
+            forward=("[aeiouyâêôõýAEIOUYÂÊÔÕÝ][ÌìÒÞò]",),
+        ),
         lambda data: _nfc(data.decode("cp1258", errors="replace")),
     ),
 }

@@ -94,7 +94,8 @@ class NormalizeConfig:
 # and every other enabled fixer only reacts to specific characters.
 
 
-def _trigger_class(config: ftfy.TextFixerConfig) -> re.Pattern:
+def _trigger_chars(config: ftfy.TextFixerConfig) -> set[str]:
+    """Characters that some enabled ftfy fixer (other than fix_encoding) reacts to."""
     chars: set[str] = set()
     if config.fix_c1_controls:
         chars.update(chr(c) for c in range(0x80, 0xA0))
@@ -106,7 +107,11 @@ def _trigger_class(config: ftfy.TextFixerConfig) -> re.Pattern:
         chars.add("\x1b")
     if config.remove_control_chars:
         chars.update(chr(c) for c in chardata.CONTROL_CHARS)
-    pattern = "".join(re.escape(c) for c in sorted(chars))
+    return chars
+
+
+def _trigger_class(config: ftfy.TextFixerConfig) -> re.Pattern:
+    pattern = "".join(re.escape(c) for c in sorted(_trigger_chars(config)))
     if config.fix_surrogates:
         pattern += "\ud800-\udfff"
     return re.compile(f"[{pattern}]")
@@ -183,9 +188,16 @@ class FixStep:
     hints: Callable[[NormalizeConfig], "tuple[Hint, ...]"] = lambda config: ()
 
 
+def _re2_class(chars: set[str]) -> str:
+    """An RE2 character class of \\x{...} escapes (surrogates cannot be given to RE2; a
+    text holding them is scanned by the `re` gate instead)."""
+    codes = sorted(ord(c) for c in chars if not 0xD800 <= ord(c) <= 0xDFFF)
+    return "[" + "".join(f"\\x{{{code:x}}}" for code in codes) + "]"
+
+
 _FTFY_HINTS = (
-    Hint("ftfy_triggers", _FTFY_TRIGGERS.pattern[1:-1]),
-    Hint("ftfy_entity", "&", r"(?=#?[0-9A-Za-z]{1,24};)"),
+    Hint("ftfy_triggers", _FTFY_TRIGGERS.pattern[1:-1], forward=(_re2_class(_trigger_chars(FTFY_CONFIG)),)),
+    Hint("ftfy_entity", "&", r"(?=#?[0-9A-Za-z]{1,24};)", forward=(r"&#?[0-9A-Za-z]{1,24};",)),
     BADNESS_HINT,
 )
 

@@ -137,12 +137,14 @@ TONE_HINTS = {
         "oO" + _toned("y"),
         rf"(?:(?<=[oO])[{_toned('a')}{_toned('e')}]|(?<=[uU][{_toned('y')}]))(?![^\W\d_])",
         frequent=True,
+        forward=(f"(?:[oO][{_toned('a')}{_toned('e')}]|[uU][{_toned('y')}])(?:[^\\pL]|$)",),
     ),
     "new": Hint(
         "tone",
         _toned("o") + _toned("u"),
         rf"(?:(?<=[{_toned('o')}])[aAeE]|(?<=[{_toned('u')}])[yY])(?![^\W\d_])",
         frequent=True,
+        forward=(f"(?:[{_toned('o')}][aAeE]|[{_toned('u')}][yY])(?:[^\\pL]|$)",),
     ),
 }
 _TONE_HINT_RES = {style: re.compile(f"[{h.keys}]{h.condition}") for style, h in TONE_HINTS.items()}

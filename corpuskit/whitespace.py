@@ -22,7 +22,12 @@ _SPECIAL = f"{SPACE_CHARS}{INVISIBLE_CHARS}\r\u200c\u200d"
 _SPECIAL_RE = re.compile(f"[{_SPECIAL}]")
 # Everything `normalize_whitespace` reacts to except runs of spaces and the text's ends,
 # as one hint: special characters, or a line break next to a space or tab or a third one.
-SPECIAL_HINT = Hint("whitespace", _SPECIAL + "\n", r"(?:(?<=[^\n])|(?<=[ \t]\n)|(?=[ \t])|(?<=\n\n)(?=\n))")
+SPECIAL_HINT = Hint(
+    "whitespace",
+    _SPECIAL + "\n",
+    r"(?:(?<=[^\n])|(?<=[ \t]\n)|(?=[ \t])|(?<=\n\n)(?=\n))",
+    forward=(f"[{_SPECIAL}]|[ \t]\n|\n[ \t]|\n\n\n",),
+)
 _REPLACEMENT = {c: " " for c in SPACE_CHARS} | {"\r": "\n"}  # the rest are removed
 _JOINER_CHARS = {"\u200c", "\u200d"}
 # ZWJ/ZWNJ matter between letters of Indic and Arabic scripts and inside emoji, so they

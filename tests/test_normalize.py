@@ -154,3 +154,21 @@ def test_seed_output_equals_ftfy_then_other_steps(path):
     text = path.read_text(encoding="utf-8")
     reference = normalize_text(ftfy.fix_text(text, FTFY_CONFIG), NormalizeConfig(legacy="off", ftfy=False))
     assert normalize_text(text) == reference
+
+
+def test_results_do_not_depend_on_the_gate_engine(monkeypatch):
+    """The RE2 gate and the pure-`re` fallback must lead to the same output."""
+    import corpuskit.normalize as normalize_module
+    from corpuskit import scan
+
+    texts = [p.read_text(encoding="utf-8") for p in sorted(SEEDS.glob("*.txt"))]
+    texts += [case.values[0]["input"] for case in load_cases()]
+    with_re2 = [normalize_and_explain(t) for t in texts]
+    assert normalize_module._plan(NormalizeConfig())[1].engine == "re2"
+    monkeypatch.setattr(scan, "_re2_set", lambda hints: None)
+    normalize_module._plan.cache_clear()
+    try:
+        assert normalize_module._plan(NormalizeConfig())[1].engine == "re"
+        assert [normalize_and_explain(t) for t in texts] == with_re2
+    finally:
+        normalize_module._plan.cache_clear()
