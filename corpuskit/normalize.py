@@ -158,7 +158,37 @@ def fix_legacy(text: str, config: NormalizeConfig, fired: frozenset[str] | None)
 def fix_with_ftfy(text: str, config: NormalizeConfig, fired: frozenset[str] | None) -> tuple[str, None]:
     if not ftfy_would_change(text):
         return text, None
-    return ftfy.fix_text(text, FTFY_CONFIG), None
+    return ftfy_lines_that_need_it(text), None
+
+
+def _only_line_breaks(line: str) -> str | None:
+    """ftfy's result for a line whose only fault is CR line breaks (Windows files): the
+    line breaks fixed. None when the line needs ftfy proper."""
+    if "\r" not in line or any_line_is_bad(line):
+        return None
+    fixed = line.replace("\r\n", "\n").replace("\r", "\n")
+    return None if ftfy_would_change(fixed) else fixed
+
+
+def ftfy_lines_that_need_it(text: str) -> str:
+    """`ftfy.fix_text(text, FTFY_CONFIG)`, running ftfy only on the lines that need it.
+
+    fix_text treats each line (with its "\\n") as an independent segment, except that an
+    HTML entity is left alone in every line after the first "<"; a text with "&" in it
+    therefore goes to ftfy whole, and so does a line longer than ftfy's segment size.
+    """
+    if "&" in text or len(text) > FTFY_CONFIG.max_decode_length:
+        return ftfy.fix_text(text, FTFY_CONFIG)
+    segments = text.split("\n")
+    last = len(segments) - 1
+    for index, segment in enumerate(segments):
+        line = segment if index == last else segment + "\n"
+        if line and ftfy_would_change(line):
+            fixed = _only_line_breaks(line) or ftfy.fix_text(line, FTFY_CONFIG)
+            segments[index] = fixed if index == last else fixed[:-1] if fixed.endswith("\n") else None
+            if segments[index] is None:  # the fix ate the line break: do it the plain way
+                return ftfy.fix_text(text, FTFY_CONFIG)
+    return "\n".join(segments)
 
 
 def fix_nfc(text: str, config: NormalizeConfig, fired: frozenset[str] | None) -> tuple[str, None]:

@@ -15,7 +15,7 @@ from hypothesis import strategies as st
 from corpuskit.doc import Doc
 from corpuskit.ftfy_check import any_line_is_bad
 from corpuskit.legacy import decode_legacy_bytes, detect_legacy_text
-from corpuskit.normalize import FTFY_CONFIG, NormalizeConfig, ftfy_would_change, normalize, normalize_and_explain, normalize_text
+from corpuskit.normalize import FTFY_CONFIG, NormalizeConfig, ftfy_lines_that_need_it, ftfy_would_change, normalize, normalize_and_explain, normalize_text
 from corpuskit.stats import Stats
 from corpuskit.vietnamese import is_vietnamese_syllable, place_tones
 
@@ -147,6 +147,20 @@ def test_fast_badness_check_agrees_with_ftfy_line_by_line(text):
 def test_ftfy_is_only_skipped_when_it_changes_nothing(text):
     if not ftfy_would_change(text):
         assert ftfy.fix_text(text, FTFY_CONFIG) == text
+
+
+@settings(max_examples=600, deadline=None)
+@given(st.lists(st.text(alphabet=st.sampled_from(BADNESS_ALPHABET + list("\r\r\r\x1b<&;x ")), max_size=12), max_size=6))
+def test_ftfy_on_the_lines_that_need_it_equals_ftfy_on_the_text(lines):
+    text = "\n".join(lines)
+    assert ftfy_lines_that_need_it(text) == ftfy.fix_text(text, FTFY_CONFIG)
+
+
+def test_mojibake_line_among_clean_lines_is_fixed_alone():
+    clean = "Hà Nội là thủ đô."
+    broken = "Thỏa thuận hợp tác".encode("utf-8").decode("sloppy-windows-1252")
+    text = "\n".join([clean, broken, clean])
+    assert ftfy_lines_that_need_it(text) == ftfy.fix_text(text, FTFY_CONFIG) == "\n".join([clean, "Thỏa thuận hợp tác", clean])
 
 
 @pytest.mark.parametrize("path", sorted(SEEDS.glob("*.txt")), ids=lambda p: p.name)
