@@ -103,7 +103,9 @@ def open_binary(path: str) -> BinaryIO:
     if path.endswith(".zst"):
         import zstandard
 
-        return zstandard.open(path, "rb")
+        # zstandard's reader has no readline; a buffer over it gives line iteration
+        reader = zstandard.ZstdDecompressor().stream_reader(open(path, "rb"), closefd=True)
+        return io.BufferedReader(reader)
     return open(path, "rb")
 
 
@@ -190,7 +192,8 @@ def _read_file(path: str, legacy: str, on_error: ErrorHandler, stats: Stats) -> 
         return
     except (OSError, EOFError, lzma.LZMAError) as exc:
         stats.add("read", "skipped_files")
-        on_error(DataError(f"{path}: cannot read ({exc.strerror or exc})" if isinstance(exc, OSError) else f"{path}: cannot read ({exc})"))
+        reason = (exc.strerror if isinstance(exc, OSError) else None) or str(exc) or type(exc).__name__
+        on_error(DataError(f"{path}: cannot read ({reason})"))
         return
     stats.add("read", "documents")
     yield _text_doc(text, path, encoding, path)

@@ -254,3 +254,14 @@ def test_every_command_is_documented_in_the_readme():
     names = [name for name in cli.commands if name != "rules"] + [f"rules {sub}" for sub in cli.commands["rules"].commands]
     for name in names:
         assert f"corpuskit {name}" in readme, name
+
+
+@pytest.mark.parametrize("suffix", [".bz2", ".xz", ".zst"])
+def test_other_compressions_round_trip(runner, tmp_path, suffix):
+    source = tmp_path / "in.txt"
+    source.write_text("hoà", encoding="utf-8")
+    packed = tmp_path / f"docs.jsonl{suffix}"
+    assert runner.invoke(cli, ["normalize", str(source), "-o", str(packed)]).exit_code == 0
+    result = runner.invoke(cli, ["normalize", str(packed)])
+    assert result.exit_code == 0, result.output
+    assert records(result.stdout)[0]["text"] == "hòa"
