@@ -109,15 +109,18 @@ class Scope:
     path: str | None = None
     text: re.Pattern | regex.Pattern | None = None
 
-    def matches(self, text: str, metadata: dict) -> bool:
+    def matches(self, text: str, metadata: dict, text_found: bool | None = None) -> bool:
+        """`text_found` passes on a search for `text` already made by the caller."""
         for key, patterns in self.metadata:
             value = metadata.get(key)
             if value is None or not any(fnmatch.fnmatchcase(str(value), p) for p in patterns):
                 return False
         if self.path is not None and not fnmatch.fnmatchcase(str(metadata.get("path", "")), self.path):
             return False
-        if self.text is not None and not self.text.search(text):
-            return False
+        if self.text is not None:
+            found = text_found if text_found is not None else self.text.search(text) is not None
+            if not found:
+                return False
         return True
 
 

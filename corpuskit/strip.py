@@ -10,6 +10,7 @@ kept + removed lines always add up to the input.
 
 from __future__ import annotations
 
+import re
 from collections import Counter
 from dataclasses import dataclass, field
 from itertools import compress
@@ -336,12 +337,41 @@ def _drop_doubled_blanks(doc_id: str, kept: list[tuple[int, str]], removals: lis
     return result
 
 
+# A scope signature is searched with RE2 (one DFA scan for all of them) when RE2 reads it
+# exactly as Python does: literals, classes, alternation, repetition, (?m) anchors. Escapes
+# like \\s \\w \\d \\b (ASCII in RE2, Unicode in Python), look-arounds, back-references and
+# other flags keep a signature on Python's engine.
+_RE2_UNSAFE = re.compile(r"\\[sSwWdDbBAZzGpPNXQEKuUx0-9]|\(\?(?!:|m\))")
+
+
+def _signature_set(rule_files: list[RuleFile]):
+    """An RE2 set of the RE2-safe scope signatures and index -> (file, scope); or None."""
+    try:
+        import re2
+    except ImportError:
+        return None
+    matcher = re2.Set.SearchSet(re2.Options())
+    where: dict[int, tuple[int, int]] = {}
+    try:
+        for file_index, rule_file in enumerate(rule_files):
+            for scope_index, scope in enumerate(rule_file.scopes):
+                if scope.text is not None and not _RE2_UNSAFE.search(scope.text.pattern):
+                    where[matcher.Add(scope.text.pattern)] = (file_index, scope_index)
+        if not where:
+            return None
+        matcher.Compile()
+    except Exception:  # a pattern RE2 rejects: stay on Python's engine
+        return None
+    return matcher, where
+
+
 class Stripper:
     """Applies rule files to documents; merges the rules of the applicable files once."""
 
     def __init__(self, rule_files: list[RuleFile]) -> None:
         self.rule_files = rule_files
         self._compiled: dict[tuple[int, ...], CompiledRules] = {}
+        self._signatures = _signature_set(rule_files)
 
     def compiled_for(self, indices: tuple[int, ...]) -> CompiledRules:
         """Merged rules per combination of applicable files (few combinations in practice)."""
@@ -350,7 +380,24 @@ class Stripper:
         return self._compiled[indices]
 
     def applicable(self, doc: Doc) -> tuple[int, ...]:
-        return tuple(i for i, f in enumerate(self.rule_files) if f.applies_to(doc.text, doc.metadata))
+        """The files whose scope takes this document; signatures found in one RE2 scan."""
+        decided: dict[tuple[int, int], bool] = {}
+        if self._signatures is not None:
+            matcher, where = self._signatures
+            try:
+                found = set(matcher.Match(doc.text) or ())
+            except UnicodeEncodeError:  # lone surrogates: Python's engine decides
+                found = None
+            if found is not None:
+                decided = {place: index in found for index, place in where.items()}
+        chosen = []
+        for file_index, rule_file in enumerate(self.rule_files):
+            if not rule_file.scopes or any(
+                scope.matches(doc.text, doc.metadata, decided.get((file_index, scope_index)))
+                for scope_index, scope in enumerate(rule_file.scopes)
+            ):
+                chosen.append(file_index)
+        return tuple(chosen)
 
     def strip_doc(self, doc: Doc) -> StripResult:
         return strip_text(doc, self.compiled_for(self.applicable(doc)))
