@@ -12,6 +12,7 @@ import fnmatch
 import hashlib
 import re
 from dataclasses import dataclass, field
+from functools import lru_cache
 from pathlib import Path
 from typing import Any, Iterable
 
@@ -103,6 +104,16 @@ class Rule:
         return key.casefold() if self.ignore_case else key
 
 
+@lru_cache(maxsize=1024)
+def _glob_regex(patterns: tuple[str, ...]) -> re.Pattern:
+    return re.compile("|".join(fnmatch.translate(p) for p in patterns))
+
+
+def _glob_matches(patterns: tuple[str, ...], value: str) -> bool:
+    """Case-sensitive glob match against any of `patterns` (compiled once)."""
+    return _glob_regex(patterns).match(value) is not None
+
+
 @dataclass(frozen=True)
 class Scope:
     metadata: tuple[tuple[str, tuple[str, ...]], ...] = ()
@@ -113,10 +124,12 @@ class Scope:
         """`text_found` passes on a search for `text` already made by the caller."""
         for key, patterns in self.metadata:
             value = metadata.get(key)
-            if value is None or not any(fnmatch.fnmatchcase(str(value), p) for p in patterns):
+            if value is None or not _glob_matches(patterns, str(value)):
                 return False
-        if self.path is not None and not fnmatch.fnmatchcase(str(metadata.get("path", "")), self.path):
-            return False
+        if self.path is not None:
+            path = metadata.get("path")
+            if path is None or not _glob_matches((self.path,), str(path)):
+                return False
         if self.text is not None:
             found = text_found if text_found is not None else self.text.search(text) is not None
             if not found:

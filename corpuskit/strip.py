@@ -417,22 +417,30 @@ def strip(
     """
     stats = stats if stats is not None else Stats()
     stripper = Stripper(rule_files)
-    for doc in docs:
-        result = stripper.strip_doc(doc)
-        stats.add("strip", "documents")
-        stats.add("strip", "lines_in", result.input_lines)
-        stats.add("strip", "lines_kept", result.kept_lines)
-        for removal in result.removals:
-            stats.add("strip", "lines_removed" if removal.kind != "span" else "spans_removed")
-            stats.add("strip_rules", removal.rule)
-            if on_removal is not None:
-                on_removal(removal)
-        if on_result is not None:
-            on_result(doc, result)
-        if result.doc is None:
-            stats.add("strip", "documents_dropped")
-            continue
-        yield result.doc
+    counts: Counter = Counter()
+    by_rule: Counter = Counter()
+    try:
+        for doc in docs:
+            result = stripper.strip_doc(doc)
+            counts["documents"] += 1
+            counts["lines_in"] += result.input_lines
+            counts["lines_kept"] += result.kept_lines
+            for removal in result.removals:
+                counts["lines_removed" if removal.kind != "span" else "spans_removed"] += 1
+                by_rule[removal.rule] += 1
+                if on_removal is not None:
+                    on_removal(removal)
+            if on_result is not None:
+                on_result(doc, result)
+            if result.doc is None:
+                counts["documents_dropped"] += 1
+                continue
+            yield result.doc
+    finally:  # counted here and reported once: this loop is the hot path
+        for key, amount in counts.items():
+            stats.add("strip", key, amount)
+        for key, amount in by_rule.items():
+            stats.add("strip_rules", key, amount)
 
 
 def explain(doc: Doc, result: StripResult) -> str:
