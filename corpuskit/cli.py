@@ -89,7 +89,6 @@ class Progress:
 
 
 def run_stream(
-    ctx: click.Context,
     transform: Transform,
     inputs: tuple[str, ...],
     output: str | None,
@@ -177,9 +176,8 @@ def handle_errors(command: Callable) -> Callable:
 @click.option("--nfc/--no-nfc", default=True, show_default=True, help="Unicode NFC composition.")
 @click.option("--dstroke/--no-dstroke", default=True, show_default=True, help="Ð (eth) → Đ at the start of Vietnamese words.")
 @click.option("--whitespace/--no-whitespace", default=True, show_default=True, help="Canonical line breaks, spaces, invisibles and blank lines.")
-@click.pass_context
 @handle_errors
-def normalize_command(ctx, inputs, output, to, skip_bad, stats_path, quiet, legacy, tone, use_ftfy, nfc, dstroke, whitespace):
+def normalize_command(inputs, output, to, skip_bad, stats_path, quiet, legacy, tone, use_ftfy, nfc, dstroke, whitespace):
     """Fix Unicode: mojibake, NFC, Vietnamese tone marks and legacy encodings, whitespace.
 
     \b
@@ -189,7 +187,6 @@ def normalize_command(ctx, inputs, output, to, skip_bad, stats_path, quiet, lega
     """
     config = NormalizeConfig(legacy=legacy, ftfy=use_ftfy, nfc=nfc, tone=tone, dstroke=dstroke, whitespace=whitespace)
     run_stream(
-        ctx,
         lambda docs, stats: normalize(docs, config, stats),
         inputs, output, to, skip_bad, stats_path, quiet,
         legacy=legacy,
@@ -211,9 +208,8 @@ def _load_rule_files(rule_paths: tuple[str, ...]) -> list:
 @click.option("--removed", "removed_path", metavar="FILE", type=click.Path(dir_okay=False),
               help="Write one JSON line per removal: document id, line, rule, text.")
 @click.option("--explain", "explain_flag", is_flag=True, help="Print each document with removed lines marked by their rule, instead of JSON.")
-@click.pass_context
 @handle_errors
-def strip_command(ctx, inputs, output, to, skip_bad, stats_path, quiet, rule_paths, removed_path, explain_flag):
+def strip_command(inputs, output, to, skip_bad, stats_path, quiet, rule_paths, removed_path, explain_flag):
     """Remove site boilerplate with YAML rules; attribution goes to metadata.
 
     \b
@@ -242,7 +238,7 @@ def strip_command(ctx, inputs, output, to, skip_bad, stats_path, quiet, rule_pat
         return stripped
 
     try:
-        run_stream(ctx, transform, inputs, output, to, skip_bad, stats_path, quiet)
+        run_stream(transform, inputs, output, to, skip_bad, stats_path, quiet)
     finally:
         if removed_handle is not None:
             removed_handle.close()
@@ -261,9 +257,8 @@ def strip_command(ctx, inputs, output, to, skip_bad, stats_path, quiet, rule_pat
 @click.option("--name", default="detected", show_default=True, help="Name of the draft rule file.")
 @click.option("--skip-bad", is_flag=True, help="Skip unreadable inputs and still exit 0.")
 @click.option("-q", "--quiet", is_flag=True, help="No warnings on stderr.")
-@click.pass_context
 @handle_errors
-def detect_command(ctx, inputs, output, min_docs, min_share, group_by, top, name, skip_bad, quiet):
+def detect_command(inputs, output, min_docs, min_share, group_by, top, name, skip_bad, quiet):
     """Propose boilerplate rules: lines and line templates that recur across documents.
 
     \b

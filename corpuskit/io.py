@@ -146,7 +146,7 @@ def decode_bytes(data: bytes, name: str, legacy: str = "auto") -> tuple[str, str
 # --- reading -----------------------------------------------------------------------------
 
 
-def _read_jsonl(stream: IO[bytes], name: str, on_error: ErrorHandler, stats: Stats) -> Iterator[Doc]:
+def _read_jsonl(stream: Iterable[bytes], name: str, on_error: ErrorHandler, stats: Stats) -> Iterator[Doc]:
     count = 0
     try:
         for lineno, raw in enumerate(stream, 1):
@@ -235,7 +235,7 @@ def _read_stdin(source: StdinSource, legacy: str, on_error: ErrorHandler, stats:
         on_error(DataError(f"{STDIN_NAME}: empty input"))
         return
     if source.kind == "jsonl":
-        yield from _read_jsonl(_LineStream(source.lines()), STDIN_NAME, on_error, stats)
+        yield from _read_jsonl(source.lines(), STDIN_NAME, on_error, stats)
         return
     try:
         text, encoding = decode_bytes(source.read_all(), STDIN_NAME, legacy)
@@ -244,16 +244,6 @@ def _read_stdin(source: StdinSource, legacy: str, on_error: ErrorHandler, stats:
         return
     stats.add("read", "documents")
     yield _text_doc(text, "stdin", encoding, None)
-
-
-class _LineStream:
-    """Adapter so that `_read_jsonl` can iterate over an iterator of lines."""
-
-    def __init__(self, lines: Iterator[bytes]) -> None:
-        self._lines = lines
-
-    def __iter__(self) -> Iterator[bytes]:
-        return self._lines
 
 
 @dataclass

@@ -72,7 +72,6 @@ def decode_tcvn3(text: str) -> str:
 _VNI_TONES = {"ø": 0, "ù": 1, "û": 2, "õ": 3, "ï": 4}  # after a e o u y ơ ư
 _VNI_HAT_TONES = {"à": 0, "á": 1, "å": 2, "ã": 3, "ä": 4}  # after a e o: â ê ô
 _VNI_BREVE_TONES = {"è": 0, "é": 1, "ú": 2, "ü": 3, "ë": 4}  # after a: ă
-_TONE_OF = dict(enumerate(TONE_MARKS))
 
 
 def _nfc(text: str) -> str:
@@ -83,17 +82,17 @@ def _build_vni_sequences() -> dict[str, str]:
     seq: dict[str, str] = {}
     for base in "aeouy":
         for mod, tone in _VNI_TONES.items():
-            seq[base + mod] = _nfc(base + _TONE_OF[tone])
+            seq[base + mod] = _nfc(base + TONE_MARKS[tone])
     for base, hat in (("a", "â"), ("e", "ê"), ("o", "ô")):
         seq[base + "â"] = hat
         for mod, tone in _VNI_HAT_TONES.items():
-            seq[base + mod] = _nfc(hat + _TONE_OF[tone])
+            seq[base + mod] = _nfc(hat + TONE_MARKS[tone])
     seq["aê"] = "ă"
     for mod, tone in _VNI_BREVE_TONES.items():
-        seq["a" + mod] = _nfc("ă" + _TONE_OF[tone])
+        seq["a" + mod] = _nfc("ă" + TONE_MARKS[tone])
     for horn_glyph, horn in (("ô", "ơ"), ("ö", "ư")):
         for mod, tone in _VNI_TONES.items():
-            seq[horn_glyph + mod] = _nfc(horn + _TONE_OF[tone])
+            seq[horn_glyph + mod] = _nfc(horn + TONE_MARKS[tone])
         seq[horn_glyph] = horn
     seq.update({"í": "í", "ì": "ì", "æ": "ỉ", "ó": "ĩ", "ò": "ị", "î": "ỵ", "ñ": "đ"})
     return seq

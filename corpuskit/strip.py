@@ -99,12 +99,14 @@ class CompiledRules:
     max_literal: int = 0
     has_ci: bool = False
     all_literals: frozenset[str] = frozenset()
+    by_id: dict[str, Rule] = field(default_factory=dict)
     line_patterns: list[regex.Pattern] = field(default_factory=list)  # full-line matches
     span_patterns: list[regex.Pattern] = field(default_factory=list)  # searched in a line
 
     @classmethod
     def build(cls, rules: list[Rule]) -> "CompiledRules":
         compiled = cls(rules)
+        compiled.by_id = {rule.id: rule for rule in rules}
         regex_drops = []
         removes = []
         for rule in rules:
@@ -152,10 +154,6 @@ def _matches_line(rule: Rule, stripped: str, key: str | None, folded: str | None
     if rule.literals:
         return key is not None and (folded if rule.ignore_case else key) in rule.literals
     return rule.pattern.fullmatch(stripped)
-
-
-def _rule_named(compiled: CompiledRules, rule_id: str) -> Rule:
-    return next(r for r in compiled.rules if r.id == rule_id)
 
 
 @dataclass
@@ -232,7 +230,7 @@ def strip_text(doc: Doc, compiled: CompiledRules) -> StripResult:
         if cut is None and compiled.cut_re is not None:
             match = compiled.cut_re.fullmatch(stripped)
             if match:
-                cut = _rule_named(compiled, compiled.cut_names[match.lastgroup])
+                cut = compiled.by_id[compiled.cut_names[match.lastgroup]]
         if cut is None:
             for rule in compiled.cut_regex:
                 if rule.pattern.fullmatch(stripped):
