@@ -20,6 +20,9 @@ from corpuskit.legacy import ENCODINGS
 from corpuskit.normalize import TONE_STYLES, NormalizeConfig, normalize
 from corpuskit.rules import default_rules_dir, load_rules
 from corpuskit.stats import Stats
+from corpuskit.split import SplitConfig, split
+from corpuskit.split import explain as split_explain
+from corpuskit.split import report as split_report
 from corpuskit.strip import explain, run_example, strip
 
 Transform = Callable[[Iterable[Doc], Stats], Iterator[Doc]]
@@ -166,16 +169,42 @@ def handle_errors(command: Callable) -> Callable:
     return wrapper
 
 
+def _apply(decorators: list[Callable]) -> Callable:
+    def decorate(command: Callable) -> Callable:
+        for decorator in reversed(decorators):
+            command = decorator(command)
+        return command
+    return decorate
+
+
+normalize_options = _apply([
+    click.option("--legacy", type=click.Choice(["auto", "off", *ENCODINGS]), default="auto", show_default=True,
+                 help="Convert legacy Vietnamese encodings: detect them, never, or always from the one named."),
+    click.option("--tone", type=click.Choice(TONE_STYLES), default="old", show_default=True,
+                 help="Tone-mark placement in oa/oe/uy: old (hòa, thủy), new (hoà, thuỷ) or keep."),
+    click.option("--ftfy/--no-ftfy", "use_ftfy", default=True, show_default=True, help="ftfy's mojibake and control-character fixes."),
+    click.option("--nfc/--no-nfc", default=True, show_default=True, help="Unicode NFC composition."),
+    click.option("--dstroke/--no-dstroke", default=True, show_default=True, help="Ð (eth) → Đ at the start of Vietnamese words."),
+    click.option("--whitespace/--no-whitespace", default=True, show_default=True, help="Canonical line breaks, spaces, invisibles and blank lines."),
+])
+
+rule_options = _apply([
+    click.option("-r", "--rules", "rule_paths", multiple=True, metavar="FILE",
+                 help="Rule file or folder of them; repeatable, applied in order. Default: the bundled packs in rules/."),
+    click.option("--removed", "removed_path", metavar="FILE", type=click.Path(dir_okay=False),
+                 help="Write one JSON line per removal: document id, line, rule, text."),
+])
+
+split_options = _apply([
+    click.option("--keep-teasers", is_flag=True, help="Keep truncated teasers and cards (metadata.teaser = true) instead of dropping them."),
+    click.option("--report", "report_path", metavar="FILE", type=click.Path(dir_okay=False),
+                 help="Write one JSON line per input document: articles and teasers found, and why each part starts where it does."),
+])
+
+
 @cli.command("normalize")
 @stream_options
-@click.option("--legacy", type=click.Choice(["auto", "off", *ENCODINGS]), default="auto", show_default=True,
-              help="Convert legacy Vietnamese encodings: detect them, never, or always from the one named.")
-@click.option("--tone", type=click.Choice(TONE_STYLES), default="old", show_default=True,
-              help="Tone-mark placement in oa/oe/uy: old (hòa, thủy), new (hoà, thuỷ) or keep.")
-@click.option("--ftfy/--no-ftfy", "use_ftfy", default=True, show_default=True, help="ftfy's mojibake and control-character fixes.")
-@click.option("--nfc/--no-nfc", default=True, show_default=True, help="Unicode NFC composition.")
-@click.option("--dstroke/--no-dstroke", default=True, show_default=True, help="Ð (eth) → Đ at the start of Vietnamese words.")
-@click.option("--whitespace/--no-whitespace", default=True, show_default=True, help="Canonical line breaks, spaces, invisibles and blank lines.")
+@normalize_options
 @handle_errors
 def normalize_command(inputs, output, to, skip_bad, stats_path, quiet, legacy, tone, use_ftfy, nfc, dstroke, whitespace):
     """Fix Unicode: mojibake, NFC, Vietnamese tone marks and legacy encodings, whitespace.
@@ -201,12 +230,31 @@ def _load_rule_files(rule_paths: tuple[str, ...]) -> list:
     return files
 
 
+class _JsonLines:
+    """An optional JSON-lines side file (audit, report), closed by the command."""
+
+    def __init__(self, path: str | None) -> None:
+        self.handle = open(path, "w", encoding="utf-8") if path else None
+
+    def write(self, record: dict) -> None:
+        if self.handle is not None:
+            self.handle.write(json.dumps(record, ensure_ascii=False) + "\n")
+
+    def close(self) -> None:
+        if self.handle is not None:
+            self.handle.close()
+
+
+def _drain_for_explain(docs: Iterator[Doc]) -> Iterator[Doc]:
+    """--explain prints from callbacks: run the stream, write no documents."""
+    for _ in docs:
+        pass
+    return iter(())
+
+
 @cli.command("strip")
 @stream_options
-@click.option("-r", "--rules", "rule_paths", multiple=True, metavar="FILE",
-              help="Rule file or folder of them; repeatable, applied in order. Default: the bundled packs in rules/.")
-@click.option("--removed", "removed_path", metavar="FILE", type=click.Path(dir_okay=False),
-              help="Write one JSON line per removal: document id, line, rule, text.")
+@rule_options
 @click.option("--explain", "explain_flag", is_flag=True, help="Print each document with removed lines marked by their rule, instead of JSON.")
 @handle_errors
 def strip_command(inputs, output, to, skip_bad, stats_path, quiet, rule_paths, removed_path, explain_flag):
@@ -219,29 +267,87 @@ def strip_command(inputs, output, to, skip_bad, stats_path, quiet, rule_paths, r
       corpuskit strip --explain seeds/002_66b468a2c10b3f44.txt
     """
     files = _load_rule_files(rule_paths)
-    removed_handle = open(removed_path, "w", encoding="utf-8") if removed_path else None
-
-    def on_removal(removal) -> None:
-        if removed_handle is not None:
-            removed_handle.write(json.dumps(removal.as_dict(), ensure_ascii=False) + "\n")
+    removed = _JsonLines(removed_path)
 
     def on_result(doc, result) -> None:
         if explain_flag:
             click.echo(explain(doc, result))
 
     def transform(docs, stats):
-        stripped = strip(docs, files, stats, on_removal, on_result)
-        if explain_flag:
-            for _ in stripped:
-                pass
-            return iter(())
-        return stripped
+        stripped = strip(docs, files, stats, lambda removal: removed.write(removal.as_dict()), on_result)
+        return _drain_for_explain(stripped) if explain_flag else stripped
 
     try:
         run_stream(transform, inputs, output, to, skip_bad, stats_path, quiet)
     finally:
-        if removed_handle is not None:
-            removed_handle.close()
+        removed.close()
+
+
+@cli.command("split")
+@stream_options
+@split_options
+@click.option("--explain", "explain_flag", is_flag=True, help="Print each document's parts and why each boundary was placed, instead of JSON.")
+@handle_errors
+def split_command(inputs, output, to, skip_bad, stats_path, quiet, keep_teasers, report_path, explain_flag):
+    """One document per article: title, body and source in metadata; teasers dropped.
+
+    Boundaries marked by rules (attribution lines, "./.") come from strip's
+    metadata.boundaries, so run it after strip (or use `corpuskit clean`).
+
+    \b
+    Examples:
+      corpuskit normalize seeds/ | corpuskit strip | corpuskit split
+      corpuskit normalize seeds/ | corpuskit strip | corpuskit split --explain
+    """
+    config = SplitConfig(keep_teasers=keep_teasers)
+    reports = _JsonLines(report_path)
+
+    def on_result(doc, result, articles) -> None:
+        reports.write(split_report(doc, result, articles))
+        if explain_flag:
+            click.echo(split_explain(doc, result))
+
+    def transform(docs, stats):
+        articles = split(docs, config, stats, on_result)
+        return _drain_for_explain(articles) if explain_flag else articles
+
+    try:
+        run_stream(transform, inputs, output, to, skip_bad, stats_path, quiet)
+    finally:
+        reports.close()
+
+
+@cli.command("clean")
+@stream_options
+@normalize_options
+@rule_options
+@split_options
+@handle_errors
+def clean_command(inputs, output, to, skip_bad, stats_path, quiet, legacy, tone, use_ftfy, nfc, dstroke, whitespace,
+                  rule_paths, removed_path, keep_teasers, report_path):
+    """normalize → strip → split in one process: same options, same output as the pipe.
+
+    \b
+    Examples:
+      corpuskit clean seeds/ -o articles.jsonl --stats clean.stats.json
+      corpuskit clean dump/ -r rules/ -r my-site.yaml --removed removed.jsonl --keep-teasers
+    """
+    normalize_config = NormalizeConfig(legacy=legacy, ftfy=use_ftfy, nfc=nfc, tone=tone, dstroke=dstroke, whitespace=whitespace)
+    files = _load_rule_files(rule_paths)
+    split_config = SplitConfig(keep_teasers=keep_teasers)
+    removed = _JsonLines(removed_path)
+    reports = _JsonLines(report_path)
+
+    def transform(docs, stats):
+        normalized = normalize(docs, normalize_config, stats)
+        stripped = strip(normalized, files, stats, lambda removal: removed.write(removal.as_dict()))
+        return split(stripped, split_config, stats, lambda doc, result, articles: reports.write(split_report(doc, result, articles)))
+
+    try:
+        run_stream(transform, inputs, output, to, skip_bad, stats_path, quiet, legacy=legacy)
+    finally:
+        removed.close()
+        reports.close()
 
 
 @cli.command("detect")

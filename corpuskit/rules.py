@@ -31,7 +31,11 @@ ACTIONS = {
     "capture_regex": "capture",  # full-line regex with named groups -> metadata, line dropped
     "drop_document_regex": "drop_document",  # a line matching it drops the whole document
 }
-RULE_KEYS = set(ACTIONS) | {"id", "description", "ignore_case", "first", "last", "cut_to", "cut_to_regex", "examples"}
+RULE_KEYS = set(ACTIONS) | {"id", "description", "ignore_case", "first", "last", "cut_to", "cut_to_regex", "examples", "boundary"}
+# `boundary`: the matched line (or span) marks where an article ends or a new one starts;
+# strip records it in metadata.boundaries for `corpuskit split`.
+BOUNDARIES = ("end", "start")
+BOUNDARY_KINDS = ("drop_line", "capture", "remove")
 FILE_KEYS = {"name", "description", "scope", "include", "rules", "version"}
 SCOPE_KEYS = {"metadata", "path", "text_regex"}
 
@@ -86,6 +90,7 @@ class Rule:
     last: int | None = None
     examples: tuple[Example, ...] = ()
     description: str = ""
+    boundary: str | None = None  # "end" | "start": an article boundary, for split
 
     @property
     def positional(self) -> bool:
@@ -217,6 +222,12 @@ def _build_rule(path: str, data: Any, seen: dict[str, str]) -> Rule:
             fields["end_literal"] = collapse_spaces(str(data["cut_to"]))
         else:
             fields["end_pattern"] = _compile(path, lines.get("cut_to_regex", line), data["cut_to_regex"], ignore_case, "cut_to_regex")
+    boundary = data.get("boundary")
+    if boundary is not None:
+        if boundary not in BOUNDARIES:
+            raise _fail(path, lines.get("boundary", line), f"boundary must be one of: {', '.join(BOUNDARIES)}")
+        if kind not in BOUNDARY_KINDS:
+            raise _fail(path, lines.get("boundary", line), f"boundary goes with drop_line, drop_line_regex, capture_regex or remove_regex, not {action}")
     examples = []
     for example in data.get("examples") or []:
         if not isinstance(example, dict) or set(example) - {"input", "output", "__line__", "__lines__"} or "input" not in example or "output" not in example:
@@ -232,6 +243,7 @@ def _build_rule(path: str, data: Any, seen: dict[str, str]) -> Rule:
         last=_positive_int(path, lines.get("last", line), data.get("last"), "last"),
         examples=tuple(examples),
         description=str(data.get("description", "")),
+        boundary=boundary,
         **fields,
     )
 

@@ -11,6 +11,7 @@ kept + removed lines always add up to the input.
 from __future__ import annotations
 
 import re
+from bisect import bisect_left
 from collections import Counter
 from dataclasses import dataclass, field
 from itertools import compress
@@ -200,6 +201,7 @@ def strip_text(doc: Doc, compiled: CompiledRules) -> StripResult:
     removals: list[Removal] = []
     kept: list[tuple[int, str]] = []  # (input index, text)
     captured: dict[str, list[str]] = {}
+    marks: list[tuple[int, Rule, dict]] = []  # article boundaries: (input position, rule, values)
     cutting: Rule | None = None
     position = -1
     for index, line in enumerate(lines):
@@ -252,10 +254,13 @@ def strip_text(doc: Doc, compiled: CompiledRules) -> StripResult:
                     continue
                 if rule.kind == "drop_document":
                     return StripResult(None, [Removal(doc.id, None, rule.id, doc.text, "document")], 0, len(lines))
+                values = {}
                 if rule.kind == "capture":
-                    for name, value in match.groupdict().items():
-                        if value:
-                            captured.setdefault(name, []).append(value.strip())
+                    values = {name: value.strip() for name, value in match.groupdict().items() if value}
+                    for name, value in values.items():
+                        captured.setdefault(name, []).append(value)
+                if rule.boundary:
+                    marks.append((index, rule, values))
                 if rule.kind == "cut":
                     cutting = rule
                 rule_id = rule.id
@@ -273,13 +278,24 @@ def strip_text(doc: Doc, compiled: CompiledRules) -> StripResult:
                     break
         if rule_id is not None:
             removals.append(Removal(doc.id, index + 1, rule_id, line))
+            boundary = compiled.by_id[rule_id].boundary
+            if boundary and not (marks and marks[-1][0] == index):
+                marks.append((index, compiled.by_id[rule_id], {}))
             continue
+        before = len(removals)
         line = _remove_spans(doc.id, index, line, compiled, removals)
+        for removal in removals[before:]:
+            rule = compiled.by_id[removal.rule]
+            if rule.boundary:  # a span ending an article: the boundary follows its line
+                after = rule.boundary == "end" and line is not None
+                marks.append((index + 1 if after else index, rule, {}))
         if line is None:
             continue
         kept.append((index, line))
     kept = _drop_doubled_blanks(doc.id, kept, removals)
     metadata = dict(doc.metadata)
+    if marks or (removals and metadata.get("boundaries")):
+        metadata["boundaries"] = _boundaries_after(kept, marks, metadata.get("boundaries") or [])
     for name, values in captured.items():
         unique = list(dict.fromkeys(values))
         metadata[name] = unique[0] if len(unique) == 1 else unique
@@ -291,6 +307,18 @@ def strip_text(doc: Doc, compiled: CompiledRules) -> StripResult:
         return StripResult(doc, [], len(lines), len(lines))
     text = "\n".join(line for _, line in kept)
     return StripResult(Doc(doc.id, text, metadata), removals, len(kept), len(lines))
+
+
+def _boundaries_after(kept: list[tuple[int, str]], marks: list[tuple[int, Rule, dict]], earlier: list[dict]) -> list[dict]:
+    """Article boundaries as positions in the output text: `line` is the 0-based line
+    that follows the boundary. Boundaries left by an earlier pass are moved along."""
+    kept_inputs = [index for index, _ in kept]
+    moved = [{**b, "line": bisect_left(kept_inputs, b["line"])} for b in earlier if isinstance(b, dict) and isinstance(b.get("line"), int)]
+    new = [
+        {"line": bisect_left(kept_inputs, position), "kind": rule.boundary, "rule": rule.id, **({"values": values} if values else {})}
+        for position, rule, values in marks
+    ]
+    return sorted(moved + new, key=lambda b: b["line"])
 
 
 def _remove_spans(doc_id: str, index: int, line: str, compiled: CompiledRules, removals: list[Removal]) -> str | None:

@@ -1,0 +1,336 @@
+"""Split a scraped page into one document per article, with title, body and attribution.
+
+A page is read as a sequence of paragraphs (non-blank lines). Boundaries come from:
+
+- rule-marked lines: strip records where a rule with `boundary: end|start` removed a line
+  (an attribution such as "Theo TNO", a "./." end marker) in `metadata.boundaries`, with
+  the values it captured (the source) for the article that ends there;
+- a title printed twice in a row (related-news cards);
+- a title-shaped line (short, no sentence-final punctuation, not a list item) between a
+  finished paragraph and a lead paragraph, when enough independent signals agree: the
+  title is headline-long, its words come back in the lead, the lead opens with a date or
+  a dateline, it is as long as the page's first title, or the lead is truncated;
+- a last paragraph that is a headline fused with a truncated lead ("… thách thức Ngày 23-2, …").
+
+Sub-headings look like titles, so a title-shaped line alone never splits: when the signals
+are weak the article stays whole. Parts that are truncated or are a card (title + one
+paragraph after a finished article) are teasers.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Callable, Iterable, Iterator
+
+import regex
+
+from corpuskit.doc import Doc
+from corpuskit.stats import Stats
+
+# A lead that opens with a date ("Ngày 23-2,", "Sáng 5/6", "On Monday,") or a dateline
+# ("(Dân trí) -", "HÀ NỘI —", "WASHINGTON (Reuters) -").
+DATE_LEAD = regex.compile(
+    r"""(?:
+        (?:Ngày|Hôm|Sáng|Chiều|Tối|Trưa|Đêm|Rạng\ sáng|Cuối|Đầu)\s+(?:nay|qua|mai|thứ|\d|[\p{Ll}]+\s+\d)
+      | (?:On|Last|Early|Late)\s+(?:Monday|Tuesday|Wednesday|Thursday|Friday|Saturday|Sunday|week|month|year|\d)
+      | (?:Monday|Tuesday|Wednesday|Thursday|Friday|Saturday|Sunday)\b
+      | \d{1,2}[/.-]\d{1,2}(?:[/.-]\d{2,4})?\b
+      | (?:[\p{Lu}][\p{L}.]*(?:\ [\p{Lu}][\p{L}.]*){0,3}\s*(?:\([^()]{1,30}\))?|\([^()]{1,30}\))\s*[-–—]\s
+    )""",
+    regex.VERBOSE,
+)
+LIST_ITEM = regex.compile(r"(?:[-•*–—+·▪►]|\d{1,3}[.)]|[a-zA-Z][.)])\s")
+TITLE_START = regex.compile(r"[\p{Lu}\d]")
+SENTENCE_END = regex.compile(r"(?:[.!?…]|\.\.\.)[\"'”’»)\]]*$")
+TRUNCATED = regex.compile(r"(?:\.\.\.|…|\[…\]|\[\.\.\.\])[\"'”’»)\]]*$")
+WORD = regex.compile(r"[\p{L}\p{N}]{2,}")
+
+
+@dataclass(frozen=True)
+class SplitConfig:
+    keep_teasers: bool = False
+    max_title_words: int = 30
+    max_title_chars: int = 200
+    min_title_words: int = 5  # a line found mid-page needs at least this many words
+    headline_words: int = 8  # ... and counts as headline-long from here
+    min_lead_chars: int = 60
+    min_signals: int = 3  # independent signals needed to split at a mid-page title
+
+
+@dataclass
+class Part:
+    """One article (or teaser) of a page: paragraphs [start, end) of the page."""
+
+    start: int
+    end: int
+    reason: str  # why a part starts here: "start", "rule:<id>", "doubled-title", "title+lead (...)", "fused-teaser"
+    title: str | None = None
+    body: list[str] = field(default_factory=list)
+    values: dict = field(default_factory=dict)  # captured by the boundary rule that ends (or starts) it
+    teaser: str | None = None  # why it is a teaser: truncated | card | title-only; None for an article
+    ended_by_rule: bool = False
+
+
+@dataclass
+class SplitResult:
+    parts: list[Part]
+    paragraphs: list[str]
+
+
+# --- shapes ------------------------------------------------------------------------------
+
+
+def words(line: str) -> list[str]:
+    return line.split()
+
+
+def is_title_shaped(line: str, config: SplitConfig) -> bool:
+    """Short, starts like a title, no sentence-final punctuation (?! allowed), not a list item."""
+    if len(line) > config.max_title_chars or not TITLE_START.match(line) or LIST_ITEM.match(line):
+        return False
+    count = len(words(line))
+    if count < 2 or count > config.max_title_words:
+        return False
+    if line.endswith((".", ":", ";", ",", "…")) or TRUNCATED.search(line):
+        return False
+    return True
+
+
+def ends_sentence(line: str) -> bool:
+    return SENTENCE_END.search(line) is not None
+
+
+def is_truncated(line: str) -> bool:
+    return TRUNCATED.search(line) is not None
+
+
+def is_lead(line: str, config: SplitConfig) -> bool:
+    return len(line) >= config.min_lead_chars and (ends_sentence(line) or is_truncated(line))
+
+
+def _tokens(text: str) -> set[str]:
+    return {w.casefold() for w in WORD.findall(text)}
+
+
+def split_fused(line: str, config: SplitConfig) -> tuple[str, str] | None:
+    """A headline run into its lead on one line, separated only when the signal is clear.
+
+    The cut goes where a capitalised word follows a lowercase one and the rest opens like
+    a lead: with a date or dateline, or by repeating the headline's first two words
+    ("Trung Quốc, Malaysia ký … toàn diện | Trung Quốc và Malaysia ngày 4/10 …").
+    """
+    tokens = line.split(" ")
+    head = [w.casefold() for w in WORD.findall(line)[:2]]
+    for k in range(3, min(len(tokens) - 4, config.max_title_words + 1)):
+        before, word = tokens[k - 1], tokens[k]
+        if not word or not before or not regex.match(r"\p{Lu}", word) or not regex.search(r"\p{Ll}$", before):
+            continue
+        title = " ".join(tokens[:k])
+        if regex.search(r"[.!?:;](?:\s|$)", title):
+            return None  # a sentence ended before any cut: not a headline
+        tail = " ".join(tokens[k:])
+        tail_head = [w.casefold() for w in WORD.findall(tail)[:2]]
+        if DATE_LEAD.match(tail) or (len(head) == 2 and tail_head == head):
+            return title, tail
+    return None
+
+
+# --- boundaries --------------------------------------------------------------------------
+
+
+def _rule_boundaries(boundaries: list, line_of_para: list[int]) -> dict[int, list[dict]]:
+    """Rule-marked boundaries as paragraph indices (several may fall on one paragraph)."""
+    from bisect import bisect_left
+
+    found: dict[int, list[dict]] = {}
+    for mark in boundaries:
+        if not isinstance(mark, dict) or not isinstance(mark.get("line"), int):
+            continue
+        para = bisect_left(line_of_para, mark["line"])
+        found.setdefault(para, []).append(mark)
+    return found
+
+
+def _title_signals(paras: list[str], j: int, end: int, first_title: str | None, config: SplitConfig) -> list[str]:
+    """The signals that make paragraph j the title of a new article (empty if it cannot be)."""
+    line = paras[j]
+    count = len(words(line))
+    if count < config.min_title_words or not is_title_shaped(line, config):
+        return []
+    if j + 1 >= end or paras[j + 1] == line or not is_lead(paras[j + 1], config):
+        return []
+    if not ends_sentence(paras[j - 1]):
+        return []
+    lead = paras[j + 1]
+    signals = []
+    if is_truncated(lead) and (j + 2 >= end or is_title_shaped(paras[j + 2], config)):
+        signals += ["truncated lead", "card"]
+    if count >= config.headline_words:
+        signals.append("headline-long")
+    title_words = _tokens(line)
+    if title_words and len(title_words & _tokens(" ".join(paras[j + 1 : j + 3]))) >= 0.5 * len(title_words):
+        signals.append("words in lead")
+    if DATE_LEAD.match(lead):
+        signals.append("dated lead")
+    if first_title is not None and count >= 0.6 * len(words(first_title)):
+        signals.append("as long as the first title")
+    return signals
+
+
+def find_parts(text: str, boundaries: list | None = None, config: SplitConfig = SplitConfig()) -> SplitResult:
+    """Where the articles of a page start and end, and what each one is."""
+    lines = text.split("\n")
+    line_of_para = [i for i, line in enumerate(lines) if line.strip()]
+    paras = [lines[i].strip() for i in line_of_para]
+    n = len(paras)
+    marks = _rule_boundaries(boundaries or [], line_of_para)
+    starts: dict[int, str] = {0: "start"}
+    values_for: dict[int, dict] = {}  # part start -> values of a start-boundary
+    ended: dict[int, tuple[str, dict]] = {}  # paragraph index where a part ends (exclusive) -> rule, values
+    for para, found in sorted(marks.items()):
+        for mark in found:
+            rule = f"rule:{mark.get('rule', '?')}"
+            if mark.get("kind") == "start":
+                values_for.setdefault(para, {}).update(mark.get("values") or {})
+            else:
+                previous = ended.get(para, ("", {}))
+                ended[para] = (rule, {**previous[1], **(mark.get("values") or {})})
+            if 0 < para < n:
+                starts.setdefault(para, rule)
+
+    first_title = paras[0] if n > 1 and is_title_shaped(paras[0], config) else None
+    segment_starts = sorted(starts)
+    for a, b in zip(segment_starts, segment_starts[1:] + [n]):
+        for j in range(a + 1, b):
+            if j in starts:
+                continue
+            if paras[j] == paras[j - 1]:
+                continue
+            if j + 1 < b and paras[j + 1] == paras[j] and is_title_shaped(paras[j], config) and ends_sentence(paras[j - 1]):
+                starts[j] = "doubled-title"
+                continue
+            signals = _title_signals(paras, j, b, first_title, config)
+            if "card" in signals or len(signals) >= config.min_signals:
+                starts[j] = f"title+lead ({', '.join(signals)})"
+                continue
+            if j == b - 1 and is_truncated(paras[j]) and ends_sentence(paras[j - 1]) and split_fused(paras[j], config):
+                starts[j] = "fused-teaser"
+
+    ordered = sorted(starts)
+    parts = []
+    for start, end in zip(ordered, ordered[1:] + [n]):
+        if start >= n:
+            continue
+        part = Part(start, end, starts[start])
+        rule, values = ended.get(end, (None, {}))
+        part.ended_by_rule = rule is not None
+        part.values = {**values_for.get(start, {}), **values}
+        _fill(part, paras, config, index=len(parts))
+        parts.append(part)
+    return SplitResult(parts, paras)
+
+
+def _fill(part: Part, paras: list[str], config: SplitConfig, index: int) -> None:
+    """Title, body and teaser status of one part."""
+    chunk = paras[part.start : part.end]
+    doubled = len(chunk) >= 2 and chunk[0] == chunk[1]
+    if doubled:
+        chunk = chunk[:1] + chunk[2:]
+    if len(chunk) >= 2 and is_title_shaped(chunk[0], config):
+        part.title, part.body = chunk[0], chunk[1:]
+    elif len(chunk) == 1 and is_truncated(chunk[0]) and (fused := split_fused(chunk[0], config)):
+        part.title, part.body = fused[0], [fused[1]]
+    else:
+        part.body = chunk
+    if not part.body:
+        part.teaser = "title-only"
+    elif is_truncated(part.body[-1]) and len(part.body) <= 2:
+        part.teaser = "truncated"
+    elif index > 0 and part.title is not None and len(part.body) == 1 and not part.ended_by_rule:
+        part.teaser = "card"
+    elif doubled and len(part.body) <= 2 and not part.ended_by_rule:
+        part.teaser = "card"
+
+
+# --- documents ---------------------------------------------------------------------------
+
+
+def article_docs(doc: Doc, result: SplitResult) -> list[Doc]:
+    """One document per part; the parent's metadata is carried over, `boundaries` consumed.
+
+    Values captured at boundaries (the source) belong to the part they end; on a page
+    with such values, a part without its own does not inherit another part's.
+    """
+    base = {k: v for k, v in doc.metadata.items() if k != "boundaries"}
+    boundary_keys = {key for part in result.parts for key in part.values}
+    for key in boundary_keys:
+        base.pop(key, None)
+    docs = []
+    for number, part in enumerate(result.parts):
+        metadata = dict(base)
+        metadata.update(part.values)
+        metadata["title"] = part.title
+        metadata["parent_id"] = doc.id
+        metadata["part"] = number
+        if part.teaser:
+            metadata["teaser"] = True
+            metadata["teaser_reason"] = part.teaser
+        docs.append(Doc(f"{doc.id}#{number}", "\n".join(part.body), metadata))
+    return docs
+
+
+def split(
+    docs: Iterable[Doc],
+    config: SplitConfig = SplitConfig(),
+    stats: Stats | None = None,
+    on_result: Callable[[Doc, SplitResult, list[Doc]], None] | None = None,
+) -> Iterator[Doc]:
+    """Split a document stream into articles; teasers are dropped unless kept by config."""
+    stats = stats if stats is not None else Stats()
+    counts = {"documents": 0, "articles": 0, "teasers": 0, "teasers_dropped": 0, "empty": 0}
+    try:
+        for doc in docs:
+            counts["documents"] += 1
+            result = find_parts(doc.text, doc.metadata.get("boundaries"), config)
+            articles = article_docs(doc, result)
+            if on_result is not None:
+                on_result(doc, result, articles)
+            if not articles:
+                counts["empty"] += 1
+            for article in articles:
+                if article.metadata.get("teaser"):
+                    counts["teasers"] += 1
+                    if not config.keep_teasers:
+                        counts["teasers_dropped"] += 1
+                        continue
+                else:
+                    counts["articles"] += 1
+                yield article
+    finally:
+        for key, amount in counts.items():
+            if amount:
+                stats.add("split", key, amount)
+
+
+def report(doc: Doc, result: SplitResult, articles: list[Doc]) -> dict:
+    """Per-input counts for `--report`."""
+    teasers = sum(1 for a in articles if a.metadata.get("teaser"))
+    return {"id": doc.id, "articles": len(articles) - teasers, "teasers": teasers,
+            "parts": [{"part": n, "reason": p.reason, "title": p.title, "teaser": p.teaser} for n, p in enumerate(result.parts)]}
+
+
+def explain(doc: Doc, result: SplitResult) -> str:
+    """Each part with the reason its boundary was placed; `T` marks a title, `=` its copy."""
+    teasers = sum(1 for p in result.parts if p.teaser)
+    out = [f"== {doc.id}: {len(result.parts) - teasers} article(s), {teasers} teaser(s)"]
+    for number, part in enumerate(result.parts):
+        kind = f"teaser ({part.teaser})" if part.teaser else "article"
+        extra = f" {part.values}" if part.values else ""
+        out.append(f"---- part {number}: {kind}; starts here because: {part.reason}{extra}")
+        chunk = result.paragraphs[part.start : part.end]
+        if part.title is not None:
+            out.append(f"T {part.title}")
+            if len(chunk) > 1 and chunk[1] == part.title:
+                out.append(f"= {part.title}")
+        out.extend(f"  {para}" for para in part.body)
+    return "\n".join(out)
