@@ -19,6 +19,9 @@ paragraph after a finished article) are teasers.
 
 from __future__ import annotations
 
+import re
+from bisect import bisect_left, bisect_right
+from itertools import compress
 from dataclasses import dataclass, field
 from typing import Callable, Iterable, Iterator
 
@@ -40,10 +43,8 @@ DATE_LEAD = regex.compile(
     regex.VERBOSE,
 )
 LIST_ITEM = regex.compile(r"(?:[-•*–—+·▪►]|\d{1,3}[.)]|[a-zA-Z][.)])\s")
-TITLE_START = regex.compile(r"[\p{Lu}\d]")
-SENTENCE_END = regex.compile(r"(?:[.!?…]|\.\.\.)[\"'”’»)\]]*$")
-TRUNCATED = regex.compile(r"(?:\.\.\.|…|\[…\]|\[\.\.\.\])[\"'”’»)\]]*$")
 WORD = regex.compile(r"[\p{L}\p{N}]{2,}")
+SENTENCE_INSIDE = regex.compile(r"[.!?:;](?:\s|$)")
 
 
 @dataclass(frozen=True)
@@ -55,6 +56,7 @@ class SplitConfig:
     headline_words: int = 8  # ... and counts as headline-long from here
     min_lead_chars: int = 60
     min_signals: int = 3  # independent signals needed to split at a mid-page title
+    overlap_chars: int = 600  # how much text after a title is searched for its words
 
 
 @dataclass
@@ -80,36 +82,38 @@ class SplitResult:
 # --- shapes ------------------------------------------------------------------------------
 
 
-def words(line: str) -> list[str]:
-    return line.split()
-
-
 def is_title_shaped(line: str, config: SplitConfig) -> bool:
     """Short, starts like a title, no sentence-final punctuation (?! allowed), not a list item."""
-    if len(line) > config.max_title_chars or not TITLE_START.match(line) or LIST_ITEM.match(line):
+    if not line or len(line) > config.max_title_chars or line.endswith((".", ":", ";", ",", "…")):
         return False
-    count = len(words(line))
-    if count < 2 or count > config.max_title_words:
+    first = line[0]
+    if not (first.isupper() or first.isdigit()) or (not first.isupper() or line[1:2] in ".)") and LIST_ITEM.match(line):
         return False
-    if line.endswith((".", ":", ";", ",", "…")) or TRUNCATED.search(line):
-        return False
-    return True
+    count = line.count(" ") + 1
+    return 2 <= count <= config.max_title_words and not is_truncated(line)
+
+
+_CLOSERS = "\"'”’»)"
 
 
 def ends_sentence(line: str) -> bool:
-    return SENTENCE_END.search(line) is not None
+    return line.rstrip(_CLOSERS).endswith((".", "!", "?", "…"))
 
 
 def is_truncated(line: str) -> bool:
-    return TRUNCATED.search(line) is not None
+    return line.rstrip(_CLOSERS).endswith(("...", "…", "[…]", "[...]"))
 
 
 def is_lead(line: str, config: SplitConfig) -> bool:
     return len(line) >= config.min_lead_chars and (ends_sentence(line) or is_truncated(line))
 
 
+_WORDS = re.compile(r"\w\w+")  # the standard engine: faster than `regex` for this
+
+
 def _tokens(text: str) -> set[str]:
-    return {w.casefold() for w in WORD.findall(text)}
+    """Casefolded words of two letters or more."""
+    return set(_WORDS.findall(text.casefold()))
 
 
 def split_fused(line: str, config: SplitConfig) -> tuple[str, str] | None:
@@ -123,10 +127,10 @@ def split_fused(line: str, config: SplitConfig) -> tuple[str, str] | None:
     head = [w.casefold() for w in WORD.findall(line)[:2]]
     for k in range(3, min(len(tokens) - 4, config.max_title_words + 1)):
         before, word = tokens[k - 1], tokens[k]
-        if not word or not before or not regex.match(r"\p{Lu}", word) or not regex.search(r"\p{Ll}$", before):
+        if not word or not before or not word[0].isupper() or not before[-1].islower():
             continue
         title = " ".join(tokens[:k])
-        if regex.search(r"[.!?:;](?:\s|$)", title):
+        if SENTENCE_INSIDE.search(title):
             return None  # a sentence ended before any cut: not a headline
         tail = " ".join(tokens[k:])
         tail_head = [w.casefold() for w in WORD.findall(tail)[:2]]
@@ -140,8 +144,6 @@ def split_fused(line: str, config: SplitConfig) -> tuple[str, str] | None:
 
 def _rule_boundaries(boundaries: list, line_of_para: list[int]) -> dict[int, list[dict]]:
     """Rule-marked boundaries as paragraph indices (several may fall on one paragraph)."""
-    from bisect import bisect_left
-
     found: dict[int, list[dict]] = {}
     for mark in boundaries:
         if not isinstance(mark, dict) or not isinstance(mark.get("line"), int):
@@ -154,34 +156,39 @@ def _rule_boundaries(boundaries: list, line_of_para: list[int]) -> dict[int, lis
 def _title_signals(paras: list[str], j: int, end: int, first_title: str | None, config: SplitConfig) -> list[str]:
     """The signals that make paragraph j the title of a new article (empty if it cannot be)."""
     line = paras[j]
-    count = len(words(line))
+    if j + 1 >= end or not ends_sentence(paras[j - 1]) or not is_lead(paras[j + 1], config) or paras[j + 1] == line:
+        return []
+    count = line.count(" ") + 1
     if count < config.min_title_words or not is_title_shaped(line, config):
-        return []
-    if j + 1 >= end or paras[j + 1] == line or not is_lead(paras[j + 1], config):
-        return []
-    if not ends_sentence(paras[j - 1]):
         return []
     lead = paras[j + 1]
     signals = []
     if is_truncated(lead) and (j + 2 >= end or is_title_shaped(paras[j + 2], config)):
-        signals += ["truncated lead", "card"]
+        return ["truncated lead", "card"]
     if count >= config.headline_words:
         signals.append("headline-long")
-    title_words = _tokens(line)
-    if title_words and len(title_words & _tokens(" ".join(paras[j + 1 : j + 3]))) >= 0.5 * len(title_words):
-        signals.append("words in lead")
     if DATE_LEAD.match(lead):
         signals.append("dated lead")
-    if first_title is not None and count >= 0.6 * len(words(first_title)):
+    if first_title is not None and count >= 0.6 * (first_title.count(" ") + 1):
         signals.append("as long as the first title")
+    # The costliest signal last, and only when it decides.
+    if len(signals) + 1 == config.min_signals:
+        # A headline's words come back early: in the lead and the start of the next paragraph.
+        # Matched as word prefixes (markets ~ market), by substring search: fast, and the
+        # rare false match only adds to one of several signals.
+        title_words = _tokens(line)
+        following = " " + " ".join(paras[j + 1 : j + 3])[: config.overlap_chars].casefold()
+        found = sum(1 for word in title_words if " " + word in following)
+        if title_words and found >= 0.5 * len(title_words):
+            signals.append("words in lead")
     return signals
 
 
 def find_parts(text: str, boundaries: list | None = None, config: SplitConfig = SplitConfig()) -> SplitResult:
     """Where the articles of a page start and end, and what each one is."""
-    lines = text.split("\n")
-    line_of_para = [i for i, line in enumerate(lines) if line.strip()]
-    paras = [lines[i].strip() for i in line_of_para]
+    stripped = list(map(str.strip, text.split("\n")))
+    line_of_para = list(compress(range(len(stripped)), stripped))  # C-level loops: the hot path
+    paras = list(filter(None, stripped))
     n = len(paras)
     marks = _rule_boundaries(boundaries or [], line_of_para)
     starts: dict[int, str] = {0: "start"}
@@ -199,22 +206,26 @@ def find_parts(text: str, boundaries: list | None = None, config: SplitConfig = 
                 starts.setdefault(para, rule)
 
     first_title = paras[0] if n > 1 and is_title_shaped(paras[0], config) else None
+    titled = {0} if first_title is not None else set()  # part starts known to be title-shaped
+    # Only short lines that do not end a sentence can be titles; most paragraphs are not.
+    limit = config.max_title_chars
+    short = [j for j in compress(range(n), map(limit.__ge__, map(len, paras))) if paras[j][-1] not in ".:;,"]
     segment_starts = sorted(starts)
     for a, b in zip(segment_starts, segment_starts[1:] + [n]):
-        for j in range(a + 1, b):
-            if j in starts:
-                continue
-            if paras[j] == paras[j - 1]:
+        for j in short[bisect_right(short, a) : bisect_left(short, b)]:
+            if j in starts or paras[j] == paras[j - 1]:
                 continue
             if j + 1 < b and paras[j + 1] == paras[j] and is_title_shaped(paras[j], config) and ends_sentence(paras[j - 1]):
                 starts[j] = "doubled-title"
+                titled.add(j)
                 continue
             signals = _title_signals(paras, j, b, first_title, config)
             if "card" in signals or len(signals) >= config.min_signals:
                 starts[j] = f"title+lead ({', '.join(signals)})"
-                continue
-            if j == b - 1 and is_truncated(paras[j]) and ends_sentence(paras[j - 1]) and split_fused(paras[j], config):
-                starts[j] = "fused-teaser"
+                titled.add(j)
+        last = b - 1
+        if last > a and last not in starts and is_truncated(paras[last]) and ends_sentence(paras[last - 1]) and split_fused(paras[last], config):
+            starts[last] = "fused-teaser"
 
     ordered = sorted(starts)
     parts = []
@@ -225,18 +236,20 @@ def find_parts(text: str, boundaries: list | None = None, config: SplitConfig = 
         rule, values = ended.get(end, (None, {}))
         part.ended_by_rule = rule is not None
         part.values = {**values_for.get(start, {}), **values}
-        _fill(part, paras, config, index=len(parts))
+        _fill(part, paras, config, len(parts), start in titled or (start > 0 and None))
         parts.append(part)
     return SplitResult(parts, paras)
 
 
-def _fill(part: Part, paras: list[str], config: SplitConfig, index: int) -> None:
-    """Title, body and teaser status of one part."""
+def _fill(part: Part, paras: list[str], config: SplitConfig, index: int, titled: bool | None) -> None:
+    """Title, body and teaser status of one part; `titled` is None when not known yet."""
     chunk = paras[part.start : part.end]
-    doubled = len(chunk) >= 2 and chunk[0] == chunk[1]
+    if titled is None:
+        titled = is_title_shaped(chunk[0], config)
+    doubled = titled and len(chunk) >= 2 and chunk[0] == chunk[1]
     if doubled:
         chunk = chunk[:1] + chunk[2:]
-    if len(chunk) >= 2 and is_title_shaped(chunk[0], config):
+    if titled and len(chunk) >= 2:
         part.title, part.body = chunk[0], chunk[1:]
     elif len(chunk) == 1 and is_truncated(chunk[0]) and (fused := split_fused(chunk[0], config)):
         part.title, part.body = fused[0], [fused[1]]
@@ -261,10 +274,11 @@ def article_docs(doc: Doc, result: SplitResult) -> list[Doc]:
     Values captured at boundaries (the source) belong to the part they end; on a page
     with such values, a part without its own does not inherit another part's.
     """
-    base = {k: v for k, v in doc.metadata.items() if k != "boundaries"}
-    boundary_keys = {key for part in result.parts for key in part.values}
-    for key in boundary_keys:
-        base.pop(key, None)
+    base = dict(doc.metadata)
+    base.pop("boundaries", None)
+    for part in result.parts:
+        for key in part.values:
+            base.pop(key, None)
     docs = []
     for number, part in enumerate(result.parts):
         metadata = dict(base)

@@ -157,6 +157,8 @@ def test_include_loads_once_and_in_order(tmp_path):
     ("name: t\nrulez: []\n", "r.yaml:2: unknown key 'rulez'"),
     ("name: t\nrules:\n  - {id: a, capture_regex: 'Theo (.+)'}\n", "r.yaml:3: capture_regex needs at least one named group"),
     ("name: t\nrules:\n  - {id: a, drop_line: x, first: 0}\n", "r.yaml:3: first must be a whole number"),
+    ("name: t\nrules:\n  - id: a\n    drop_line: x\n    boundary: after\n", "r.yaml:5: boundary must be one of: end, start"),
+    ("name: t\nrules:\n  - {id: a, cut_from: x, boundary: end}\n", "r.yaml:3: boundary goes with"),
 ])
 def test_rule_errors_name_file_and_line(tmp_path, body, message):
     path = write_rules(tmp_path, body)
@@ -309,3 +311,21 @@ def test_scope_decisions_do_not_depend_on_the_engine():
     for text in texts:
         doc = Doc("t", text, {})
         assert fast.applicable(doc) == plain.applicable(doc), text
+
+
+def test_boundary_rules_are_recorded_for_split_and_moved_by_later_passes(tmp_path):
+    body = """
+        name: t
+        rules:
+          - {id: src, boundary: end, capture_regex: 'Theo (?P<source>\\w+)'}
+          - {id: mark, boundary: end, remove_regex: '(?<=\\.)/\\.$'}
+          - {id: hot, drop_line: 'HOT'}
+    """
+    doc, _ = run_strip(tmp_path, body, "T1\nHOT\nA one.\nTheo TNO\nT2\nB two./.\nT3\nC.")
+    assert doc.text == "T1\nA one.\nT2\nB two.\nT3\nC."
+    assert doc.metadata["boundaries"] == [
+        {"line": 2, "kind": "end", "rule": "src", "values": {"source": "TNO"}},
+        {"line": 4, "kind": "end", "rule": "mark"},
+    ]
+    again, _ = run_strip(tmp_path, "name: u\nrules:\n  - {id: t1, drop_line: T1}\n", doc.text, doc.metadata)
+    assert [b["line"] for b in again.metadata["boundaries"]] == [1, 3]

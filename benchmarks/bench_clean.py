@@ -1,0 +1,77 @@
+"""Benchmark `corpuskit clean` and the share of its time that splitting takes.
+
+Three runs side by side on the same input (the normalize benchmark's corpus):
+the whole `corpuskit clean` CLI; the same stages in one process without split
+(read → normalize → strip → write); and with split. Issue #4 asks that splitting add
+no more than 20% to the time of `clean`.
+
+    python benchmarks/bench_clean.py          # 100 MB
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime
+import os
+import platform
+import resource
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+HERE = Path(__file__).resolve().parent
+sys.path.insert(0, str(HERE))
+
+from bench_normalize import ensure_corpus  # noqa: E402
+
+from corpuskit.cli import _load_rule_files  # noqa: E402
+from corpuskit.io import Reader, Writer  # noqa: E402
+from corpuskit.normalize import NormalizeConfig, normalize  # noqa: E402
+from corpuskit.split import SplitConfig, split  # noqa: E402
+from corpuskit.stats import Stats  # noqa: E402
+from corpuskit.strip import strip  # noqa: E402
+
+
+def in_process(corpus: Path, out: Path, with_split: bool) -> tuple[float, Stats]:
+    stats = Stats()
+    files = _load_rule_files(())
+    start = time.perf_counter()
+    writer = Writer(str(out), "jsonl")
+    docs = strip(normalize(Reader([str(corpus)], stats=stats), NormalizeConfig(), stats), files, stats)
+    if with_split:
+        docs = split(docs, SplitConfig(), stats)
+    for doc in docs:
+        writer.write(doc)
+    writer.commit()
+    return time.perf_counter() - start, stats
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--mb", type=float, default=100)
+    args = parser.parse_args()
+    corpus = ensure_corpus(args.mb, 0.0)
+    size_mb = corpus.stat().st_size / 1e6
+    data = HERE / "data"
+
+    without, _ = in_process(corpus, data / "clean-nosplit.jsonl", with_split=False)
+    with_split, stats = in_process(corpus, data / "clean-split.jsonl", with_split=True)
+    start = time.perf_counter()
+    subprocess.run([sys.executable, "-m", "corpuskit", "clean", str(corpus), "-o", str(data / "clean.jsonl"), "-q"], check=True)
+    cli = time.perf_counter() - start
+    peak = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024
+
+    counts = stats.as_dict()["split"]
+    print(f"# clean benchmark, {datetime.date.today()}, {platform.machine()}, {os.cpu_count()} cores, Python {platform.python_version()}")
+    print(f"input: {corpus.name}, {size_mb:.1f} MB, {counts['documents']} documents → {counts['articles']} articles, {counts.get('teasers', 0)} teasers")
+    print("| run | MB/s (1 core) | time |")
+    print("|---|---:|---:|")
+    print(f"| normalize → strip (in process, no split) | {size_mb / without:.1f} | 1.00x |")
+    print(f"| normalize → strip → split (in process) | {size_mb / with_split:.1f} | {with_split / without:.2f}x |")
+    print(f"| `corpuskit clean` (whole CLI) | {size_mb / cli:.1f} | {cli / without:.2f}x |")
+    print(f"splitting adds {100 * (with_split - without) / without:.0f}% to the time of clean without it (goal: ≤ 20%); peak RSS of the CLI run {peak:.0f} MB")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,283 @@
+"""split and clean: each boundary kind, teasers, cases that must not split, and the seeds."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+import textwrap
+from pathlib import Path
+
+from click.testing import CliRunner
+
+from corpuskit.cli import cli
+from corpuskit.doc import Doc
+from corpuskit.rules import load_rules
+from corpuskit.split import SplitConfig, find_parts, split, split_fused
+from corpuskit.stats import Stats
+from corpuskit.strip import strip
+
+ROOT = Path(__file__).resolve().parent.parent
+SEEDS = ROOT / "seeds"
+
+LONG_EN = (
+    "The committee met for three hours on Tuesday and agreed on a timetable for the new rules, "
+    "officials said after the meeting."
+)
+LONG_VI = (
+    "Cuộc họp kéo dài ba giờ và các bên đã thống nhất lộ trình thực hiện quy định mới, "
+    "một quan chức cho biết sau cuộc họp."
+)
+
+
+def parts_of(text: str, boundaries=None, **config):
+    return find_parts(textwrap.dedent(text).strip("\n"), boundaries, SplitConfig(**config)).parts
+
+
+def articles(docs, keep_teasers=False):
+    stats = Stats()
+    out = list(split(docs, SplitConfig(keep_teasers=keep_teasers), stats))
+    return out, stats
+
+
+def clean_seeds(*extra):
+    result = CliRunner().invoke(cli, ["clean", str(SEEDS), "-q", *extra])
+    assert result.exit_code == 0, result.output
+    return [json.loads(line) for line in result.output.splitlines()]
+
+
+# --- the seeds ---------------------------------------------------------------------------
+
+EXPECTED = [  # (file, title, source, first words of the body, last words of the body)
+    ("000", "Iran, Triều Tiên bắt tay phát triển hạt nhân và tên lửa", "TNO",
+     "Iran và CHDCND Triều Tiên đã thống nhất", "cơ sở quân sự của Iran tại thủ đô Tehran."),
+    ("000", "Nhật bắt tay với Nga, cương quyết với Trung Quốc?", "TNO",
+     "Quan chức quốc phòng và ngoại giao Nhật Bản", "vùng biển gần quần đảo này."),
+    ("001", "Nhật-Nga sẽ theo đuổi mục tiêu phi hạt nhân hóa bán đảo Triều Tiên", "Vietnamplus/VNP",
+     "Kyodo đưa tin, Nhật Bản và Nga ngày 31/7", "Aegis Ashore trong tài khóa 2023."),
+    ("002", None, "Dantri",
+     "Hàn Quốc đang cân nhắc khả năng", "dựa vào các nước khác”."),
+    ("003", "Động thái trao đổi quân sự đầu tiên giữa Nga-Triều Tiên kể từ cuộc gặp của hai nhà lãnh đạo", None,
+     "Ngày 8/7, một phái đoàn huấn luyện", "trước các nhà lãnh đạo châu Âu."),
+    ("003", "Nga, Belarus, Trung Quốc, Iran và Triều Tiên tăng cường đối thoại cấp cao", None,
+     "Sự gia tăng công khai về số lượng", "trong cuộc cạnh tranh và đối đầu với phương Tây."),
+    ("004", "Nhật Bản, Nga tăng cường xây dựng lòng tin giải quyết vấn đề hạt nhân Triều Tiên", "TTXVN/Tin Tức",
+     "Ngày 20/3, Nhật Bản và Nga đã nhất trí", "trở nên “nguội lạnh”."),
+]
+
+
+def test_clean_on_seeds_gives_exactly_the_full_articles():
+    docs = clean_seeds()
+    assert len(docs) == len(EXPECTED)
+    for doc, (file, title, source, first, last) in zip(docs, EXPECTED):
+        assert Path(doc["metadata"]["path"]).name.startswith(file)
+        assert doc["metadata"]["title"] == title
+        assert doc["metadata"].get("source") == source
+        assert doc["text"].startswith(first) and doc["text"].endswith(last)
+        assert "teaser" not in doc["metadata"]
+        if title:
+            assert title not in doc["text"]  # the title is not repeated in the body
+
+
+def test_clean_on_seeds_keeps_every_body_paragraph_and_no_furniture():
+    docs = clean_seeds()
+    text = "\n".join(d["text"] for d in docs)
+    for furniture in ["Video đang HOT", "Theo TNO", "Theo Dantri", "Vietnamplus/VNP", "TTXVN/Tin Tức", "Ảnh:",
+                      "Các tin khác", "Chia sẻ", "Xem các tin đã đưa", "Tin trong:", "Rao vặt", "Các đơn vị thông tin"]:
+        assert furniture not in text
+    assert text.count("\n") + 1 == 7 + 9 + 6 + 9 + 11 + 10 + 6  # paragraphs per article
+    assert "Theo Viện Nghiên cứu Chiến tranh (ISW)" in text and "Theo ISW, mặc dù" in text
+
+
+def test_keep_teasers_marks_them_and_separates_fused_titles():
+    docs = clean_seeds("--keep-teasers")
+    teasers = [d for d in docs if d["metadata"].get("teaser")]
+    assert [(Path(d["metadata"]["path"]).name[:3], d["metadata"]["teaser_reason"], d["metadata"]["title"]) for d in teasers] == [
+        ("000", "truncated", "Trung Quốc, Malaysia ký hiệp định đối tác toàn diện"),
+        ("001", "card", "Việt Nam tích cực tham gia Hội nghị Tư lệnh Lục quân ASEAN lần thứ 26"),
+        ("003", "truncated", "Nhật Bản, Mỹ và Hàn Quốc tăng cường hợp tác nhằm ứng phó các thách thức"),
+        ("004", "card", "Nhật Bản - Nga tăng cường hợp tác đối phó thách thức an ninh khu vực"),
+    ]
+    assert teasers[2]["text"].startswith("Ngày 23-2, hãng thông tấn Kyodo")
+    assert all("source" not in d["metadata"] for d in teasers)  # a teaser does not inherit another part's source
+
+
+def test_three_commands_piped_give_the_same_output_as_clean(tmp_path):
+    command = [sys.executable, "-m", "corpuskit"]
+    normalized = subprocess.run([*command, "normalize", str(SEEDS)], capture_output=True, check=True).stdout
+    stripped = subprocess.run([*command, "strip"], input=normalized, capture_output=True, check=True).stdout
+    piped = subprocess.run([*command, "split"], input=stripped, capture_output=True, check=True).stdout
+    cleaned = subprocess.run([*command, "clean", str(SEEDS)], capture_output=True, check=True).stdout
+    assert piped == cleaned
+    assert piped.count(b"\n") == len(EXPECTED)
+
+
+def test_ids_are_stable_and_parent_metadata_is_carried():
+    first, second = clean_seeds(), clean_seeds()
+    assert [d["id"] for d in first] == [d["id"] for d in second]
+    doc = first[1]
+    assert doc["id"] == doc["metadata"]["parent_id"] + "#1"
+    assert doc["metadata"]["part"] == 1
+    assert "stripped" in doc["metadata"] and "boundaries" not in doc["metadata"]
+
+
+def test_stats_report_and_explain(tmp_path):
+    stats, report = tmp_path / "s.json", tmp_path / "r.jsonl"
+    clean_seeds("--stats", str(stats), "--report", str(report))
+    counts = json.loads(stats.read_text())["split"]
+    assert counts == {"documents": 5, "articles": 7, "teasers": 4, "teasers_dropped": 4}
+    rows = [json.loads(line) for line in report.read_text().splitlines()]
+    assert [(r["articles"], r["teasers"]) for r in rows] == [(2, 1), (1, 1), (1, 0), (2, 1), (1, 1)]
+    normalized = CliRunner().invoke(cli, ["normalize", str(SEEDS / "003_8163cc289ccb2005.txt")]).output
+    stripped = CliRunner().invoke(cli, ["strip"], input=normalized).output
+    shown = CliRunner().invoke(cli, ["split", "--explain"], input=stripped).output
+    assert "part 1: article; starts here because: title+lead (headline-long" in shown
+    assert "part 2: teaser (truncated); starts here because: fused-teaser" in shown
+
+
+# --- boundary kinds, small texts -----------------------------------------------------------
+
+
+def test_rule_marked_boundaries_end_articles_and_give_each_its_source(tmp_path):
+    rules = tmp_path / "r.yaml"
+    rules.write_text(textwrap.dedent("""
+        name: en
+        rules:
+          - id: byline
+            boundary: end
+            capture_regex: '\\((?:Reporting|Writing) by (?P<author>[^;)]+)(?:;.*)?\\)'
+    """), encoding="utf-8")
+    text = "\n".join([
+        "Storm closes ports along the northern coast", LONG_EN, "Shipping resumed on Friday.",
+        "(Reporting by Jane Doe; Editing by Tom Roe)",
+        "Second story title about the markets", LONG_EN, "(Writing by Sam Poe)",
+    ])
+    stripped = list(strip([Doc("p", text, {})], load_rules([str(rules)]), Stats()))
+    out, stats = articles(stripped)
+    assert [(d.metadata["title"], d.metadata["author"], d.text.count("\n")) for d in out] == [
+        ("Storm closes ports along the northern coast", "Jane Doe", 1),
+        ("Second story title about the markets", "Sam Poe", 0),
+    ]
+    assert out[1].id == "p#1"
+
+
+def test_start_boundary_rule(tmp_path):
+    rules = tmp_path / "r.yaml"
+    rules.write_text("name: s\nrules:\n  - {id: next, boundary: start, drop_line: 'Bài tiếp theo'}\n", encoding="utf-8")
+    text = f"Tiêu đề bài thứ nhất về kinh tế\n{LONG_VI}\nBài tiếp theo\nTiêu đề bài thứ hai về xã hội\n{LONG_VI}\n{LONG_VI}"
+    stripped = list(strip([Doc("p", text, {})], load_rules([str(rules)]), Stats()))
+    out, _ = articles(stripped)
+    assert [d.metadata["title"] for d in out] == ["Tiêu đề bài thứ nhất về kinh tế", "Tiêu đề bài thứ hai về xã hội"]
+
+
+def test_doubled_title_starts_a_card():
+    parts = parts_of(f"""
+        Main headline about the harbour reopening today
+        {LONG_EN}
+        {LONG_EN}
+        Related: ministers approve the new budget plan
+        Related: ministers approve the new budget plan
+        {LONG_EN}
+    """)
+    assert [(p.reason, p.teaser) for p in parts] == [("start", None), ("doubled-title", "card")]
+    assert parts[1].title == "Related: ministers approve the new budget plan" and len(parts[1].body) == 1
+
+
+def test_title_with_dated_lead_starts_a_new_article_in_english_and_vietnamese():
+    parts = parts_of(f"""
+        Central bank raises interest rates for the third time this year
+        {LONG_EN}
+        {LONG_EN}
+        Floods force thousands from their homes in the river delta
+        LONDON (Reuters) - Heavy rain flooded the delta on Monday, forcing thousands of families from their homes and closing roads.
+        {LONG_EN}
+    """)
+    assert len(parts) == 2 and parts[1].title.startswith("Floods force") and "dated lead" in parts[1].reason
+    parts = parts_of(f"""
+        Ngân hàng Nhà nước điều chỉnh lãi suất điều hành lần thứ ba trong năm
+        {LONG_VI}
+        Mưa lớn gây ngập sâu nhiều tuyến phố tại Hà Nội chiều qua
+        Chiều 12/8, mưa lớn kéo dài khiến nhiều tuyến phố tại Hà Nội ngập sâu, giao thông ùn tắc nghiêm trọng.
+        {LONG_VI}
+    """)
+    assert len(parts) == 2 and parts[1].title.startswith("Mưa lớn")
+
+
+def test_title_followed_by_truncated_lead_is_a_teaser():
+    parts = parts_of(f"""
+        Election results delayed in three provinces after recount
+        {LONG_EN}
+        {LONG_EN}
+        Opposition leader calls for calm after the vote count
+        The opposition leader urged supporters on Sunday to stay calm while officials finished counting the...
+    """)
+    assert [(p.title, p.teaser) for p in parts][1] == ("Opposition leader calls for calm after the vote count", "truncated")
+
+
+def test_fused_title_and_lead():
+    assert split_fused("Giá vàng tăng mạnh phiên đầu tuần Sáng 5/6, giá vàng trong nước tăng thêm 500.000 đồng mỗi lượng...", SplitConfig()) == (
+        "Giá vàng tăng mạnh phiên đầu tuần", "Sáng 5/6, giá vàng trong nước tăng thêm 500.000 đồng mỗi lượng...")
+    # no clear signal: a capital after a lowercase word is only a proper noun here
+    assert split_fused("Nhật Bản và Hàn Quốc nhất trí hợp tác chặt chẽ hơn trong nhiều lĩnh vực...", SplitConfig()) is None
+
+
+def test_a_truncated_last_paragraph_without_a_clear_title_stays_with_its_article():
+    parts = parts_of(f"""
+        Tiêu đề bài báo về thị trường bất động sản năm nay
+        {LONG_VI}
+        {LONG_VI}
+        {LONG_VI}
+        Giới đầu tư vẫn thận trọng với phân khúc căn hộ cao cấp trong khi nguồn cung...
+    """)
+    assert len(parts) == 1 and parts[0].teaser is None and len(parts[0].body) == 4
+
+
+# --- must not split ----------------------------------------------------------------------
+
+
+def test_subheadings_do_not_split_an_article():
+    parts = parts_of(f"""
+        Government unveils a plan to modernise the rail network
+        {LONG_EN}
+        What changes for passengers
+        {LONG_EN}
+        {LONG_EN}
+        Những điểm mới trong quy định
+        {LONG_VI}
+        Costs and timing
+        {LONG_EN}
+    """)
+    assert len(parts) == 1 and len(parts[0].body) == 8
+
+
+def test_quoted_line_list_and_short_lines_do_not_split():
+    parts = parts_of(f"""
+        Tiêu đề bài viết về cải cách giáo dục phổ thông năm nay
+        {LONG_VI}
+        “Chúng tôi sẽ không lùi bước trước những khó khăn phía trước”
+        {LONG_VI}
+        Các nội dung chính gồm:
+        - Đổi mới chương trình học và sách giáo khoa mới
+        - Tăng cường đào tạo giáo viên ở các vùng khó khăn
+        1. Điều chỉnh cách đánh giá học sinh tiểu học hiện nay
+        {LONG_VI}
+        Minh Anh
+    """)
+    assert len(parts) == 1
+
+
+def test_a_headline_long_subheading_with_no_other_signal_does_not_split():
+    parts = parts_of(f"""
+        Scientists map the deepest trench in the Indian Ocean
+        {LONG_EN}
+        A long journey to the bottom of the ocean floor
+        The team spent six weeks at sea, lowering instruments on cables several kilometres long, and found nothing unusual.
+    """)
+    assert len(parts) == 1
+
+
+def test_page_without_title_and_empty_input():
+    parts = parts_of(f"{LONG_VI}\n{LONG_VI}")
+    assert len(parts) == 1 and parts[0].title is None and len(parts[0].body) == 2
+    out, stats = articles([Doc("e", "", {})])
+    assert out == [] and stats.get("split", "documents") == 1
