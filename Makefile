@@ -29,7 +29,11 @@ build/stripped.jsonl: build/normalized.jsonl $(wildcard rules/*.yaml) $(VENV)/.i
 	$(BIN)/corpuskit strip build/normalized.jsonl -o $@ --removed build/removed.jsonl --stats build/stripped.stats.json
 	@echo "stripped $$(wc -l < build/removed.jsonl) lines/spans (audit: build/removed.jsonl) into $@"
 
-dataset: build/stripped.jsonl
+build/articles.jsonl: build/stripped.jsonl $(VENV)/.installed
+	$(BIN)/corpuskit split build/stripped.jsonl -o $@ --report build/split.report.jsonl --stats build/articles.stats.json
+	@echo "split into $$(wc -l < $@) articles (per page: build/split.report.jsonl)"
+
+dataset: build/articles.jsonl
 
 test: $(VENV)/.installed-test
 	$(BIN)/python -m pytest -q
@@ -37,6 +41,7 @@ test: $(VENV)/.installed-test
 bench: $(VENV)/.installed
 	$(BIN)/python benchmarks/bench_normalize.py
 	$(BIN)/python benchmarks/bench_strip.py
+	$(BIN)/python benchmarks/bench_clean.py
 
 clean:
 	rm -rf build benchmarks/data
