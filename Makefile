@@ -5,6 +5,7 @@ PYTHON ?= python3
 VENV   ?= .venv
 BIN    := $(VENV)/bin
 SEEDS  := $(sort $(wildcard seeds/*.txt))
+SPLIT  ?= train=0.98,validation=0.02
 
 .PHONY: dataset test lint bench clean
 
@@ -33,7 +34,14 @@ build/articles.jsonl: build/stripped.jsonl $(VENV)/.installed
 	$(BIN)/corpuskit split build/stripped.jsonl -o $@ --report build/split.report.jsonl --stats build/articles.stats.json
 	@echo "split into $$(wc -l < $@) articles (per page: build/split.report.jsonl)"
 
-dataset: build/articles.jsonl
+# The dataset: Parquet shards + card; the card takes its provenance from the stats files.
+build/dataset/README.md: build/articles.jsonl build/normalized.jsonl build/stripped.jsonl $(VENV)/.installed
+	$(BIN)/corpuskit export build/dataset build/articles.jsonl --overwrite --split $(SPLIT) \
+		--stats-from build/normalized.stats.json --stats-from build/stripped.stats.json --stats-from build/articles.stats.json \
+		--duplicates build/duplicates.jsonl --stats build/export.stats.json
+	@echo "dataset in build/dataset/ (card: build/dataset/README.md); load it with datasets.load_dataset(\"build/dataset\")"
+
+dataset: build/dataset/README.md
 
 test: $(VENV)/.installed-test
 	$(BIN)/python -m pytest -q

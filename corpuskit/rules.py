@@ -149,7 +149,14 @@ class RuleFile:
     description: str = ""
     scopes: tuple[Scope, ...] = ()  # any one of them; none means every document
     rules: list[Rule] = field(default_factory=list)
-    digest: str = ""
+    digest: str = ""  # of the file's bytes, so a dataset card can say which rules made it
+    version: str = ""
+
+    @property
+    def label(self) -> str:
+        """`name vVERSION sha256:DIGEST`: names a rule file in stats and dataset cards."""
+        version = f" v{self.version}" if self.version else ""
+        return f"{self.name}{version} sha256:{self.digest}"
 
     def applies_to(self, text: str, metadata: dict) -> bool:
         return not self.scopes or any(scope.matches(text, metadata) for scope in self.scopes)
@@ -336,6 +343,7 @@ def load_rule_file(
             scopes=tuple(_build_scope(path, s, lines.get("scope", 1)) for s in scopes_data),
             rules=[_build_rule(path, r, seen) for r in rules_data],
             digest=hashlib.sha256(raw).hexdigest()[:12],
+            version=str(data.get("version", "")),
         )
     )
     return loaded

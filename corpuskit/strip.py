@@ -463,6 +463,8 @@ def strip(
                 continue
             yield result.doc
     finally:  # counted here and reported once: this loop is the hot path
+        for rule_file in rule_files:  # which rules made this output (for the dataset card)
+            stats.add("strip_rule_files", rule_file.label, len(rule_file.rules))
         for key, amount in counts.items():
             stats.add("strip", key, amount)
         for key, amount in by_rule.items():

@@ -1,0 +1,517 @@
+"""Export a document stream as a Hugging Face dataset: Parquet shards and a dataset card.
+
+The layout is the one the Hub uses (`data/<split>-00000-of-0000N.parquet` plus a README.md
+whose YAML header declares configs, splits and features), so `datasets.load_dataset(DIR)`
+loads it offline and `huggingface-cli upload` publishes it as is.
+
+Streaming with flat memory: rows are written in batches as they come, shards roll over at
+a size, and deduplication keeps hashes (16 bytes per document, about 1 KB per document
+with near-duplicate detection), never texts. Output is deterministic: the same input gives
+byte-identical Parquet files and card (no timestamps; splits by a hash of the id).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import re
+import shutil
+import tempfile
+import unicodedata
+from collections import Counter
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Iterable
+
+import orjson
+import pyarrow as pa
+import pyarrow.parquet as pq
+
+from corpuskit import __version__
+from corpuskit.doc import Doc
+from corpuskit.errors import DataError, UsageError
+from corpuskit.stats import Stats
+
+# Typed columns for what every corpus user asks for; everything else in one JSON column,
+# because metadata keys vary between documents and a Parquet schema is fixed up front.
+COLUMNS = (
+    ("id", pa.string()),
+    ("title", pa.string()),
+    ("text", pa.string()),
+    ("source", pa.string()),
+    ("path", pa.string()),
+    ("url", pa.string()),
+    ("parent_id", pa.string()),
+    ("part", pa.int32()),
+    ("metadata", pa.string()),
+)
+TYPED_KEYS = {"title", "source", "path", "url", "parent_id", "part"}
+WORD_BUCKETS = (50, 100, 200, 400, 800, 1600, 3200)
+
+
+def schema() -> pa.Schema:
+    """The Arrow schema, with the Hugging Face features in its metadata (as datasets writes it)."""
+    import datasets
+
+    features = datasets.Features({name: datasets.Value(str(kind)) for name, kind in COLUMNS})
+    return features.arrow_schema
+
+
+def parse_splits(spec: str) -> tuple[tuple[str, float], ...]:
+    """`train=0.98,validation=0.02` → (("train", 0.98), ("validation", 0.02)); shares sum to 1."""
+    splits = []
+    for item in spec.split(","):
+        name, _, share = item.strip().partition("=")
+        if not re.fullmatch(r"[A-Za-z][\w-]*", name.strip()):
+            raise UsageError(f"--split: bad split name {name.strip()!r} (use e.g. train=0.98,validation=0.02)")
+        try:
+            value = float(share)
+        except ValueError:
+            raise UsageError(f"--split: {item.strip()!r} needs a share, e.g. train=0.98") from None
+        if not 0 <= value <= 1:
+            raise UsageError(f"--split: share of {name} must be between 0 and 1")
+        splits.append((name.strip(), value))
+    if len({n for n, _ in splits}) != len(splits):
+        raise UsageError("--split: a split is named twice")
+    if abs(sum(v for _, v in splits) - 1) > 1e-6:
+        raise UsageError(f"--split: shares must add up to 1 (they add up to {sum(v for _, v in splits):g})")
+    return tuple(splits)
+
+
+def parse_size(text: str) -> int:
+    """`500MB`, `1GB`, `64KiB`, `1000000` → bytes."""
+    match = re.fullmatch(r"\s*(\d+(?:\.\d+)?)\s*([KMGT]?i?B?)?\s*", text, re.IGNORECASE)
+    if not match:
+        raise UsageError(f"--max-shard-size: cannot read {text!r} (use e.g. 500MB)")
+    number, unit = float(match.group(1)), (match.group(2) or "").upper()
+    base = 1024 if "I" in unit else 1000
+    power = {"": 0, "B": 0, "K": 1, "M": 2, "G": 3, "T": 4}[unit.rstrip("B").rstrip("I") or ""]
+    size = int(number * base**power)
+    if size < 1:
+        raise UsageError("--max-shard-size must be at least 1 byte")
+    return size
+
+
+@dataclass(frozen=True)
+class ExportConfig:
+    splits: tuple[tuple[str, float], ...] = (("train", 0.98), ("validation", 0.02))
+    max_shard_bytes: int = 500 * 10**6
+    dedup: bool = True
+    near_dup: float | None = None  # Jaccard threshold for MinHash LSH; None = exact only
+    num_perm: int = 128
+    shingle_words: int = 5
+    batch_rows: int = 2000
+    name: str = "corpus"
+    save_to_disk: bool = False
+    overwrite: bool = False
+
+
+# --- splits and dedup ----------------------------------------------------------------
+
+
+def split_of(doc_id: str, splits: tuple[tuple[str, float], ...]) -> str:
+    """A document's split from a hash of its id: it never moves when the corpus grows."""
+    point = int.from_bytes(hashlib.blake2b(doc_id.encode("utf-8", "surrogatepass"), digest_size=8).digest(), "big") / 2**64
+    total = 0.0
+    for name, share in splits:
+        total += share
+        if point < total:
+            return name
+    return splits[-1][0]
+
+
+def dedup_key(text: str) -> bytes:
+    """Exact-duplicate key: the text with Unicode, case and spacing normalized, hashed."""
+    canonical = " ".join(unicodedata.normalize("NFC", text).casefold().split())
+    return hashlib.blake2b(canonical.encode("utf-8", "surrogatepass"), digest_size=16).digest()
+
+
+class Deduplicator:
+    """Exact (hash set) and optional near-duplicate (MinHash LSH) detection, first one kept."""
+
+    def __init__(self, config: ExportConfig) -> None:
+        self.config = config
+        self.seen: dict[bytes, str] = {}
+        self.lsh = None
+        if config.near_dup is not None:
+            from datasketch import MinHashLSH
+
+            self.lsh = MinHashLSH(threshold=config.near_dup, num_perm=config.num_perm)
+
+    def duplicate_of(self, doc: Doc) -> tuple[str, str] | None:
+        """(kind, kept id) when `doc` duplicates one already kept, else None (and it is kept)."""
+        if not self.config.dedup:
+            return None
+        key = dedup_key(doc.text)
+        kept = self.seen.get(key)
+        if kept is not None:
+            return "exact", kept
+        if self.lsh is not None:
+            signature = self._minhash(doc.text)
+            found = self.lsh.query(signature)
+            if found:
+                return "near", min(found)
+            self.lsh.insert(doc.id, signature, check_duplication=False)
+        self.seen[key] = doc.id
+        return None
+
+    def _minhash(self, text: str):
+        from datasketch import MinHash
+
+        words = text.casefold().split()
+        n = self.config.shingle_words
+        shingles = {" ".join(words[i : i + n]).encode("utf-8", "surrogatepass") for i in range(max(1, len(words) - n + 1))}
+        signature = MinHash(num_perm=self.config.num_perm, seed=1)
+        signature.update_batch(list(shingles))
+        return signature
+
+
+# --- rows and shards -----------------------------------------------------------------
+
+
+def to_row(doc: Doc) -> dict:
+    """The typed columns and the rest of the metadata as JSON (keys sorted: deterministic)."""
+    metadata = doc.metadata
+    source = metadata.get("source")
+    if isinstance(source, list):
+        source = "; ".join(map(str, source))
+    part = metadata.get("part")
+    rest = {k: v for k, v in metadata.items() if k not in TYPED_KEYS}
+    return {
+        "id": doc.id,
+        "title": _text_or_none(metadata.get("title")),
+        "text": doc.text,
+        "source": _text_or_none(source),
+        "path": _text_or_none(metadata.get("path")),
+        "url": _text_or_none(metadata.get("url")),
+        "parent_id": _text_or_none(metadata.get("parent_id")),
+        "part": part if isinstance(part, int) and not isinstance(part, bool) else None,
+        "metadata": orjson.dumps(rest, option=orjson.OPT_SORT_KEYS).decode() if rest else None,
+    }
+
+
+def _text_or_none(value) -> str | None:
+    return None if value is None else str(value)
+
+
+class ShardWriter:
+    """Parquet shards of one split, rolled over at `max_bytes` of row data."""
+
+    def __init__(self, folder: Path, split: str, config: ExportConfig, arrow_schema: pa.Schema) -> None:
+        self.folder, self.split, self.config, self.schema = folder, split, config, arrow_schema
+        self.files: list[Path] = []
+        self.rows: list[dict] = []
+        self.batch_bytes = 0
+        self.shard_bytes = 0
+        self.writer: pq.ParquetWriter | None = None
+        self.count = 0
+        self.num_bytes = 0
+
+    def add(self, row: dict, size: int) -> None:
+        if self.writer is not None and self.shard_bytes + self.batch_bytes + size > self.config.max_shard_bytes and self.shard_bytes + self.batch_bytes > 0:
+            self._flush()
+            self._close_shard()
+        self.rows.append(row)
+        self.batch_bytes += size
+        self.count += 1
+        self.num_bytes += size
+        if self.writer is None:
+            self._open_shard()
+        if len(self.rows) >= self.config.batch_rows:
+            self._flush()
+        if self.shard_bytes >= self.config.max_shard_bytes:
+            self._close_shard()
+
+    def _open_shard(self) -> None:
+        path = self.folder / f"{self.split}-{len(self.files):05d}.parquet.partial"
+        self.files.append(path)
+        self.writer = pq.ParquetWriter(path, self.schema, compression="zstd", write_statistics=True)
+        self.shard_bytes = 0
+
+    def _flush(self) -> None:
+        if not self.rows:
+            return
+        self.writer.write_table(pa.Table.from_pylist(self.rows, schema=self.schema))
+        self.shard_bytes += self.batch_bytes
+        self.rows, self.batch_bytes = [], 0
+
+    def _close_shard(self) -> None:
+        if self.writer is not None:
+            self.writer.close()
+            self.writer = None
+
+    def finish(self) -> list[Path]:
+        """Close and name the shards N-of-M; an empty split has none (and is not declared)."""
+        self._flush()
+        self._close_shard()
+        final = []
+        for index, path in enumerate(self.files):
+            target = self.folder / f"{self.split}-{index:05d}-of-{len(self.files):05d}.parquet"
+            os.replace(path, target)
+            final.append(target)
+        return final
+
+
+# --- the card ------------------------------------------------------------------------
+
+
+@dataclass
+class SplitFigures:
+    documents: int = 0
+    characters: int = 0
+    words: int = 0
+    num_bytes: int = 0
+    lengths: Counter = field(default_factory=Counter)  # word bucket -> documents
+
+
+def _bucket(words: int) -> int:
+    for bound in WORD_BUCKETS:
+        if words < bound:
+            return bound
+    return -1
+
+
+def _bucket_label(bound: int) -> str:
+    if bound == -1:
+        return f"≥ {WORD_BUCKETS[-1]}"
+    index = WORD_BUCKETS.index(bound)
+    low = 0 if index == 0 else WORD_BUCKETS[index - 1]
+    return f"{low}–{bound - 1}"
+
+
+def _yaml_header(config: ExportConfig, figures: dict[str, SplitFigures], files: dict[str, list[Path]]) -> str:
+    import yaml
+
+    header: dict = {}
+    if not config.save_to_disk:  # the Arrow layout is read by load_from_disk, not by configs
+        header["configs"] = [{
+            "config_name": "default",
+            "data_files": [{"split": name, "path": f"data/{name}-*"} for name, _ in config.splits if files[name]],
+        }]
+    header.update({
+        "dataset_info": {
+            "features": [{"name": name, "dtype": str(kind)} for name, kind in COLUMNS],
+            "splits": [{"name": name, "num_bytes": figures[name].num_bytes, "num_examples": figures[name].documents}
+                       for name, _ in config.splits if files[name]],
+            "download_size": sum(p.stat().st_size for paths in files.values() for p in paths),
+            "dataset_size": sum(f.num_bytes for f in figures.values()),
+        },
+        "pretty_name": config.name,
+        "tags": ["corpuskit"],
+    })
+    return "---\n" + yaml.safe_dump(header, sort_keys=False, allow_unicode=True) + "---\n"
+
+
+def render_card(config: ExportConfig, figures: dict[str, SplitFigures], files: dict[str, list[Path]], stats: Stats, pipeline: dict) -> str:
+    """README.md: YAML header for the Hub and `load_dataset`, then what is in the data and how it was made."""
+    counts = stats.as_dict().get("export", {})
+    lines = [_yaml_header(config, figures, files), f"# {config.name}", ""]
+    lines += [
+        "Articles cleaned from scraped news pages by corpuskit "
+        f"{__version__}: Unicode normalized, site furniture removed by YAML rules, pages split into "
+        "one document per article (title, body, source), duplicates removed.",
+        "",
+        "```python",
+        "from datasets import load_from_disk" if config.save_to_disk else "from datasets import load_dataset",
+        f'ds = load_from_disk("path/to/{config.name}")' if config.save_to_disk else f'ds = load_dataset("path/to/{config.name}")',
+        "```",
+        "",
+        "## Columns",
+        "",
+        "| column | type | content |",
+        "|---|---|---|",
+        "| `id` | string | `<page id>#<part>`: stable across runs |",
+        "| `title` | string | the article's title (null when the page had none) |",
+        "| `text` | string | the body, paragraphs separated by newlines |",
+        "| `source` | string | attribution captured by the rules (`Theo TNO` → `TNO`) |",
+        "| `path`, `url` | string | where the page came from |",
+        "| `parent_id`, `part` | string, int32 | the page and the article's position in it |",
+        "| `metadata` | string | all other metadata as JSON (sorted keys) |",
+        "",
+        "## Splits",
+        "",
+        "| split | documents | characters | words | shards |",
+        "|---|---:|---:|---:|---:|",
+    ]
+    for name, _ in config.splits:
+        f = figures[name]
+        lines.append(f"| {name} | {f.documents:,} | {f.characters:,} | {f.words:,} | {len(files[name])} |")
+    share = ", ".join(f"{name}={value:g}" for name, value in config.splits)
+    lines += ["", f"Assigned by a hash of `id` ({share}), so a document keeps its split when the corpus grows."]
+    empty = [name for name, _ in config.splits if not files[name]]
+    if empty:
+        lines.append(f"Empty, so not declared in the header (`load_dataset` cannot load an empty split): {', '.join(empty)}.")
+    lines.append("")
+    lines += ["## Length distribution (words per document)", "", "| words | " + " | ".join(n for n, _ in config.splits) + " |",
+              "|---|" + "---:|" * len(config.splits)]
+    for bound in (*WORD_BUCKETS, -1):
+        lines.append(f"| {_bucket_label(bound)} | " + " | ".join(f"{figures[n].lengths.get(bound, 0):,}" for n, _ in config.splits) + " |")
+    lines += ["", "## How it was made", ""]
+    pipeline_lines = _pipeline_lines(pipeline)
+    lines += pipeline_lines or ["No pipeline statistics were given to `corpuskit export` (`--stats-from`)."]
+    dedup = "exact (hash of the NFC, casefolded, space-collapsed text)"
+    if config.near_dup is not None:
+        dedup += f" and near duplicates (MinHash LSH, {config.num_perm} permutations, {config.shingle_words}-word shingles, Jaccard ≥ {config.near_dup:g})"
+    lines += [
+        "",
+        f"Export: {counts.get('documents_in', 0):,} documents in; deduplication {dedup if config.dedup else 'off'}: "
+        f"{counts.get('exact_duplicates', 0):,} exact and {counts.get('near_duplicates', 0):,} near duplicates removed "
+        f"(the first occurrence is kept); {counts.get('empty', 0):,} empty documents dropped; "
+        f"{counts.get('documents_out', 0):,} documents written.",
+        "",
+    ]
+    return "\n".join(lines).rstrip("\n") + "\n"
+
+
+def _pipeline_lines(pipeline: dict) -> list[str]:
+    """The earlier steps' counters (from their --stats files), as the card's provenance."""
+    if not pipeline:
+        return []
+    out = []
+    read = pipeline.get("read", {})
+    if read:
+        out.append(f"- read: {read.get('files', 0):,} input files, {read.get('documents', 0):,} documents")
+    normalize = pipeline.get("normalize", {})
+    if normalize:
+        changed = ", ".join(f"{k.removeprefix('changed_by_')} {v:,}" for k, v in sorted(normalize.items()) if k.startswith("changed_by_"))
+        out.append(f"- normalize: {normalize.get('documents', 0):,} documents; changed by step: {changed or 'none'}")
+    strip = pipeline.get("strip", {})
+    if strip:
+        out.append(f"- strip: {strip.get('lines_in', 0):,} lines in, {strip.get('lines_removed', 0):,} lines and "
+                   f"{strip.get('spans_removed', 0):,} spans removed, {strip.get('documents_dropped', 0):,} documents dropped")
+        files = pipeline.get("strip_rule_files", {})
+        if files:
+            out.append("  - rule files: " + "; ".join(f"`{label}` ({n} rules)" for label, n in sorted(files.items())))
+        rules = pipeline.get("strip_rules", {})
+        if rules:
+            out += ["", "  | rule | lines/spans removed |", "  |---|---:|"]
+            out += [f"  | `{rule}` | {n:,} |" for rule, n in sorted(rules.items(), key=lambda kv: (-kv[1], kv[0]))]
+            out.append("")
+    split = pipeline.get("split", {})
+    if split:
+        out.append(f"- split: {split.get('documents', 0):,} pages → {split.get('articles', 0):,} articles; "
+                   f"{split.get('teasers', 0):,} teasers found, {split.get('teasers_dropped', 0):,} dropped")
+    return out
+
+
+def load_pipeline_stats(paths: Iterable[str]) -> dict:
+    """Merge the --stats JSON files of earlier steps (counters are summed)."""
+    merged: dict[str, Counter] = {}
+    for path in paths:
+        try:
+            data = json.loads(Path(path).read_text(encoding="utf-8"))
+        except OSError as exc:
+            raise UsageError(f"{path}: cannot read stats file ({exc.strerror})") from None
+        except json.JSONDecodeError as exc:
+            raise UsageError(f"{path}:{exc.lineno}: not a JSON stats file ({exc.msg})") from None
+        if not isinstance(data, dict):
+            raise UsageError(f"{path}: not a JSON stats file")
+        for step, counters in data.items():
+            if not isinstance(counters, dict):
+                continue
+            if step in ("read", "write") and step in merged:
+                continue  # what the pipeline read is what its first step read
+            target = merged.setdefault(step, Counter())
+            for key, value in counters.items():
+                if isinstance(value, int):
+                    # a rule file named by several runs is one file, not several
+                    target[key] = max(target[key], value) if step == "strip_rule_files" else target[key] + value
+    return {step: dict(counter) for step, counter in merged.items()}
+
+
+# --- the export ----------------------------------------------------------------------
+
+
+def prepare_output(out_dir: Path, overwrite: bool) -> Path:
+    """A temporary folder beside OUT_DIR; it replaces OUT_DIR only when the export succeeds."""
+    if out_dir.exists() and not out_dir.is_dir():
+        raise UsageError(f"{out_dir}: exists and is not a folder")
+    if out_dir.is_dir() and any(out_dir.iterdir()) and not overwrite:
+        raise UsageError(f"{out_dir}: folder is not empty (use --overwrite to replace it)")
+    out_dir.parent.mkdir(parents=True, exist_ok=True)
+    work = Path(tempfile.mkdtemp(prefix=f".{out_dir.name}.", dir=out_dir.parent))
+    umask = os.umask(0)
+    os.umask(umask)
+    work.chmod(0o777 & ~umask)  # mkdtemp makes it private; the dataset is not
+    return work
+
+
+def export(
+    docs: Iterable[Doc],
+    out_dir: str | Path,
+    config: ExportConfig = ExportConfig(),
+    stats: Stats | None = None,
+    pipeline: dict | None = None,
+    on_duplicate=None,
+) -> dict[str, SplitFigures]:
+    """Write the dataset; returns the figures per split. `on_duplicate(record)` gets each removal."""
+    stats = stats if stats is not None else Stats()
+    out_dir = Path(out_dir)
+    work = prepare_output(out_dir, config.overwrite)
+    try:
+        data = work / "data"
+        data.mkdir()
+        arrow_schema = schema()
+        writers = {name: ShardWriter(data, name, config, arrow_schema) for name, _ in config.splits}
+        figures = {name: SplitFigures() for name, _ in config.splits}
+        dedup = Deduplicator(config)
+        for doc in docs:
+            stats.add("export", "documents_in")
+            if not doc.text.strip():
+                stats.add("export", "empty")
+                continue
+            duplicate = dedup.duplicate_of(doc)
+            if duplicate is not None:
+                kind, kept = duplicate
+                stats.add("export", f"{kind}_duplicates")
+                if on_duplicate is not None:
+                    on_duplicate({"id": doc.id, "duplicate_of": kept, "kind": kind})
+                continue
+            name = split_of(doc.id, config.splits)
+            row = to_row(doc)
+            size = sum(len(v.encode("utf-8", "surrogatepass")) for v in row.values() if isinstance(v, str)) + 4
+            writers[name].add(row, size)
+            words = len(doc.text.split())
+            f = figures[name]
+            f.documents += 1
+            f.characters += len(doc.text)
+            f.words += words
+            f.num_bytes += size
+            f.lengths[_bucket(words)] += 1
+            stats.add("export", "documents_out")
+        files = {name: writer.finish() for name, writer in writers.items()}
+        if not any(files.values()):
+            raise DataError("no documents to export")
+        card = render_card(config, figures, files, stats, pipeline or {})
+        if config.save_to_disk:
+            _save_to_disk(work, files, config)
+        (work / "README.md").write_text(card, encoding="utf-8")
+        if out_dir.exists():
+            shutil.rmtree(out_dir)
+        os.replace(work, out_dir)
+    except BaseException:
+        shutil.rmtree(work, ignore_errors=True)
+        raise
+    return figures
+
+
+def _save_to_disk(work: Path, files: dict[str, list[Path]], config: ExportConfig) -> None:
+    """Replace the Parquet shards by the Arrow layout of `DatasetDict.save_to_disk`."""
+    import datasets
+
+    datasets.disable_progress_bars()
+    cache = work / ".cache"
+    arrow = work / "arrow"
+    parts = {
+        name: datasets.Dataset.from_parquet([str(p) for p in paths], cache_dir=str(cache), keep_in_memory=False)
+        for name, paths in files.items()
+        if paths
+    }
+    datasets.DatasetDict(parts).save_to_disk(str(arrow), max_shard_size=config.max_shard_bytes)
+    del parts
+    shutil.rmtree(work / "data")
+    shutil.rmtree(cache, ignore_errors=True)
+    for item in arrow.iterdir():
+        os.replace(item, work / item.name)
+    arrow.rmdir()
