@@ -51,11 +51,11 @@ WORD_BUCKETS = (50, 100, 200, 400, 800, 1600, 3200)
 
 
 def schema() -> pa.Schema:
-    """The Arrow schema, with the Hugging Face features in its metadata (as datasets writes it)."""
-    import datasets
-
-    features = datasets.Features({name: datasets.Value(str(kind)) for name, kind in COLUMNS})
-    return features.arrow_schema
+    """The Arrow schema, with the Hugging Face features in its metadata, as datasets writes
+    it (built here: importing datasets costs a second and 100 MB for nothing else)."""
+    features = {name: {"dtype": str(kind), "_type": "Value"} for name, kind in COLUMNS}
+    metadata = {"huggingface": json.dumps({"info": {"features": features}})}
+    return pa.schema([pa.field(name, kind) for name, kind in COLUMNS], metadata=metadata)
 
 
 def parse_splits(spec: str) -> tuple[tuple[str, float], ...]:
@@ -101,7 +101,7 @@ class ExportConfig:
     near_dup: float | None = None  # Jaccard threshold for MinHash LSH; None = exact only
     num_perm: int = 128
     shingle_words: int = 5
-    batch_rows: int = 2000
+    batch_rows: int = 500
     name: str = "corpus"
     save_to_disk: bool = False
     overwrite: bool = False
@@ -121,10 +121,14 @@ def split_of(doc_id: str, splits: tuple[tuple[str, float], ...]) -> str:
     return splits[-1][0]
 
 
-def dedup_key(text: str) -> bytes:
-    """Exact-duplicate key: the text with Unicode, case and spacing normalized, hashed."""
-    canonical = " ".join(unicodedata.normalize("NFC", text).casefold().split())
-    return hashlib.blake2b(canonical.encode("utf-8", "surrogatepass"), digest_size=16).digest()
+def canonical_words(text: str) -> list[str]:
+    """The words of the text with Unicode form and case normalized: dedup key and word count."""
+    return unicodedata.normalize("NFC", text).casefold().split()
+
+
+def dedup_key(words: list[str]) -> bytes:
+    """Exact-duplicate key: a hash of the canonical words (so spacing does not matter)."""
+    return hashlib.blake2b(" ".join(words).encode("utf-8", "surrogatepass"), digest_size=16).digest()
 
 
 class Deduplicator:
@@ -139,16 +143,16 @@ class Deduplicator:
 
             self.lsh = MinHashLSH(threshold=config.near_dup, num_perm=config.num_perm)
 
-    def duplicate_of(self, doc: Doc) -> tuple[str, str] | None:
+    def duplicate_of(self, doc: Doc, words: list[str]) -> tuple[str, str] | None:
         """(kind, kept id) when `doc` duplicates one already kept, else None (and it is kept)."""
         if not self.config.dedup:
             return None
-        key = dedup_key(doc.text)
+        key = dedup_key(words)
         kept = self.seen.get(key)
         if kept is not None:
             return "exact", kept
         if self.lsh is not None:
-            signature = self._minhash(doc.text)
+            signature = self._minhash(words)
             found = self.lsh.query(signature)
             if found:
                 return "near", min(found)
@@ -156,10 +160,9 @@ class Deduplicator:
         self.seen[key] = doc.id
         return None
 
-    def _minhash(self, text: str):
+    def _minhash(self, words: list[str]):
         from datasketch import MinHash
 
-        words = text.casefold().split()
         n = self.config.shingle_words
         shingles = {" ".join(words[i : i + n]).encode("utf-8", "surrogatepass") for i in range(max(1, len(words) - n + 1))}
         signature = MinHash(num_perm=self.config.num_perm, seed=1)
@@ -461,7 +464,8 @@ def export(
             if not doc.text.strip():
                 stats.add("export", "empty")
                 continue
-            duplicate = dedup.duplicate_of(doc)
+            words = canonical_words(doc.text)
+            duplicate = dedup.duplicate_of(doc, words)
             if duplicate is not None:
                 kind, kept = duplicate
                 stats.add("export", f"{kind}_duplicates")
@@ -470,15 +474,15 @@ def export(
                 continue
             name = split_of(doc.id, config.splits)
             row = to_row(doc)
-            size = sum(len(v.encode("utf-8", "surrogatepass")) for v in row.values() if isinstance(v, str)) + 4
+            # bytes of the row as stored: the text exactly, the short columns by their length
+            size = len(doc.text.encode("utf-8", "surrogatepass")) + sum(len(v) for k, v in row.items() if k != "text" and isinstance(v, str)) + 4
             writers[name].add(row, size)
-            words = len(doc.text.split())
             f = figures[name]
             f.documents += 1
             f.characters += len(doc.text)
-            f.words += words
+            f.words += len(words)
             f.num_bytes += size
-            f.lengths[_bucket(words)] += 1
+            f.lengths[_bucket(len(words))] += 1
             stats.add("export", "documents_out")
         files = {name: writer.finish() for name, writer in writers.items()}
         if not any(files.values()):
