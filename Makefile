@@ -50,6 +50,7 @@ bench: $(VENV)/.installed
 	$(BIN)/python benchmarks/bench_normalize.py
 	$(BIN)/python benchmarks/bench_strip.py
 	$(BIN)/python benchmarks/bench_clean.py
+	$(BIN)/python benchmarks/bench_export.py
 
 clean:
 	rm -rf build benchmarks/data

@@ -52,7 +52,7 @@ def main() -> None:
     written = sum(p.stat().st_size for p in (out / "data").glob("*.parquet")) / 1e6
 
     print(f"# export benchmark, {datetime.date.today()}, {platform.machine()}, {os.cpu_count()} cores, Python {platform.python_version()}")
-    print(f"input: {corpus.name}, {size_mb:.0f} MB, {documents} documents (seed variants: many exact duplicates)")
+    print(f"input: {corpus.name}, {size_mb:.0f} MB, {documents} documents (seed variants)")
     print("| run | MB/s (1 core) | time vs floor |")
     print("|---|---:|---:|")
     print(f"| floor: read + parse JSON lines | {size_mb / floor:.1f} | 1.0x |")

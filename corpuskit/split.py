@@ -22,6 +22,7 @@ from __future__ import annotations
 import re
 from bisect import bisect_left, bisect_right
 from itertools import compress
+from operator import methodcaller
 from dataclasses import dataclass, field
 from typing import Callable, Iterable, Iterator
 
@@ -93,15 +94,18 @@ def is_title_shaped(line: str, config: SplitConfig) -> bool:
     return 2 <= count <= config.max_title_words and not is_truncated(line)
 
 
-_CLOSERS = "\"'”’»)"
+_CLOSERS = ("", "\"", "'", "”", "’", "»", ")")
+# One C-level endswith per test, closing quotes and brackets included: these run on every paragraph.
+_SENTENCE_ENDS = tuple(end + closer for end in (".", "!", "?", "…") for closer in _CLOSERS)
+_TRUNCATED_ENDS = tuple(end + closer for end in ("...", "…") for closer in _CLOSERS) + ("[…]", "[...]")
 
 
 def ends_sentence(line: str) -> bool:
-    return line.rstrip(_CLOSERS).endswith((".", "!", "?", "…"))
+    return line.endswith(_SENTENCE_ENDS)
 
 
 def is_truncated(line: str) -> bool:
-    return line.rstrip(_CLOSERS).endswith(("...", "…", "[…]", "[...]"))
+    return line.endswith(_TRUNCATED_ENDS)
 
 
 def is_lead(line: str, config: SplitConfig) -> bool:
@@ -153,44 +157,61 @@ def _rule_boundaries(boundaries: list, line_of_para: list[int]) -> dict[int, lis
     return found
 
 
-def _title_signals(paras: list[str], j: int, end: int, first_title: str | None, config: SplitConfig) -> list[str]:
+def _title_signals(page: "_Page", j: int, end: int, first_words: int, config: SplitConfig) -> list[str]:
     """The signals that make paragraph j the title of a new article (empty if it cannot be)."""
-    line = paras[j]
-    if j + 1 >= end or not ends_sentence(paras[j - 1]) or not is_lead(paras[j + 1], config) or paras[j + 1] == line:
+    paras = page.paras
+    if j + 1 >= end or not page.ends[j - 1] or page.lens[j + 1] < config.min_lead_chars or not page.ends[j + 1]:
         return []
+    line, lead = paras[j], paras[j + 1]
     count = line.count(" ") + 1
-    if count < config.min_title_words or not is_title_shaped(line, config):
+    if lead == line or count < config.min_title_words or not is_title_shaped(line, config):
         return []
-    lead = paras[j + 1]
-    signals = []
-    if is_truncated(lead) and (j + 2 >= end or is_title_shaped(paras[j + 2], config)):
+    if page.truncs[j + 1] and (j + 2 >= end or is_title_shaped(paras[j + 2], config)):
         return ["truncated lead", "card"]
+    signals = []
     if count >= config.headline_words:
         signals.append("headline-long")
     if DATE_LEAD.match(lead):
         signals.append("dated lead")
-    if first_title is not None and count >= 0.6 * (first_title.count(" ") + 1):
+    if first_words and count >= 0.6 * first_words:
         signals.append("as long as the first title")
     # The costliest signal last, and only when it decides.
     if len(signals) + 1 == config.min_signals:
         # A headline's words come back early: in the lead and the start of the next paragraph.
         # Matched as word prefixes (markets ~ market), by substring search: fast, and the
         # rare false match only adds to one of several signals.
-        title_words = _tokens(line)
+        title_words = [" " + word for word in _tokens(line)]
         following = " " + " ".join(paras[j + 1 : j + 3])[: config.overlap_chars].casefold()
-        found = sum(1 for word in title_words if " " + word in following)
-        if title_words and found >= 0.5 * len(title_words):
+        if title_words and sum(map(following.__contains__, title_words)) >= 0.5 * len(title_words):
             signals.append("words in lead")
     return signals
 
 
+_ENDS_SENTENCE = methodcaller("endswith", _SENTENCE_ENDS)
+_IS_TRUNCATED = methodcaller("endswith", _TRUNCATED_ENDS)
+
+
+class _Page:
+    """A page's paragraphs with the per-paragraph facts every test needs, computed by
+    C-level maps in one go (calling a Python function per paragraph costs more than the tests)."""
+
+    __slots__ = ("paras", "line_of_para", "lens", "ends", "truncs")
+
+    def __init__(self, text: str) -> None:
+        stripped = list(map(str.strip, text.split("\n")))
+        self.line_of_para = list(compress(range(len(stripped)), stripped))
+        self.paras = paras = list(filter(None, stripped))
+        self.lens = list(map(len, paras))
+        self.ends = list(map(_ENDS_SENTENCE, paras))
+        self.truncs = list(map(_IS_TRUNCATED, paras))
+
+
 def find_parts(text: str, boundaries: list | None = None, config: SplitConfig = SplitConfig()) -> SplitResult:
     """Where the articles of a page start and end, and what each one is."""
-    stripped = list(map(str.strip, text.split("\n")))
-    line_of_para = list(compress(range(len(stripped)), stripped))  # C-level loops: the hot path
-    paras = list(filter(None, stripped))
+    page = _Page(text)
+    paras = page.paras
     n = len(paras)
-    marks = _rule_boundaries(boundaries or [], line_of_para)
+    marks = _rule_boundaries(boundaries, page.line_of_para) if boundaries else {}
     starts: dict[int, str] = {0: "start"}
     values_for: dict[int, dict] = {}  # part start -> values of a start-boundary
     ended: dict[int, tuple[str, dict]] = {}  # paragraph index where a part ends (exclusive) -> rule, values
@@ -206,25 +227,25 @@ def find_parts(text: str, boundaries: list | None = None, config: SplitConfig = 
                 starts.setdefault(para, rule)
 
     first_title = paras[0] if n > 1 and is_title_shaped(paras[0], config) else None
+    first_words = first_title.count(" ") + 1 if first_title is not None else 0
     titled = {0} if first_title is not None else set()  # part starts known to be title-shaped
     # Only short lines that do not end a sentence can be titles; most paragraphs are not.
-    limit = config.max_title_chars
-    short = [j for j in compress(range(n), map(limit.__ge__, map(len, paras))) if paras[j][-1] not in ".:;,"]
+    short = [j for j in compress(range(n), map(config.max_title_chars.__ge__, page.lens)) if not page.ends[j]]
     segment_starts = sorted(starts)
     for a, b in zip(segment_starts, segment_starts[1:] + [n]):
         for j in short[bisect_right(short, a) : bisect_left(short, b)]:
             if j in starts or paras[j] == paras[j - 1]:
                 continue
-            if j + 1 < b and paras[j + 1] == paras[j] and is_title_shaped(paras[j], config) and ends_sentence(paras[j - 1]):
+            if j + 1 < b and paras[j + 1] == paras[j] and page.ends[j - 1] and is_title_shaped(paras[j], config):
                 starts[j] = "doubled-title"
                 titled.add(j)
                 continue
-            signals = _title_signals(paras, j, b, first_title, config)
+            signals = _title_signals(page, j, b, first_words, config)
             if "card" in signals or len(signals) >= config.min_signals:
                 starts[j] = f"title+lead ({', '.join(signals)})"
                 titled.add(j)
         last = b - 1
-        if last > a and last not in starts and is_truncated(paras[last]) and ends_sentence(paras[last - 1]) and split_fused(paras[last], config):
+        if last > a and page.truncs[last] and page.ends[last - 1] and last not in starts and split_fused(paras[last], config):
             starts[last] = "fused-teaser"
 
     ordered = sorted(starts)
@@ -236,14 +257,14 @@ def find_parts(text: str, boundaries: list | None = None, config: SplitConfig = 
         rule, values = ended.get(end, (None, {}))
         part.ended_by_rule = rule is not None
         part.values = {**values_for.get(start, {}), **values}
-        _fill(part, paras, config, len(parts), start in titled or (start > 0 and None))
+        _fill(part, page, config, len(parts), start in titled or (start > 0 and None))
         parts.append(part)
     return SplitResult(parts, paras)
 
 
-def _fill(part: Part, paras: list[str], config: SplitConfig, index: int, titled: bool | None) -> None:
+def _fill(part: Part, page: _Page, config: SplitConfig, index: int, titled: bool | None) -> None:
     """Title, body and teaser status of one part; `titled` is None when not known yet."""
-    chunk = paras[part.start : part.end]
+    chunk = page.paras[part.start : part.end]
     if titled is None:
         titled = is_title_shaped(chunk[0], config)
     doubled = titled and len(chunk) >= 2 and chunk[0] == chunk[1]
@@ -251,13 +272,13 @@ def _fill(part: Part, paras: list[str], config: SplitConfig, index: int, titled:
         chunk = chunk[:1] + chunk[2:]
     if titled and len(chunk) >= 2:
         part.title, part.body = chunk[0], chunk[1:]
-    elif len(chunk) == 1 and is_truncated(chunk[0]) and (fused := split_fused(chunk[0], config)):
+    elif len(chunk) == 1 and page.truncs[part.start] and (fused := split_fused(chunk[0], config)):
         part.title, part.body = fused[0], [fused[1]]
     else:
         part.body = chunk
     if not part.body:
         part.teaser = "title-only"
-    elif is_truncated(part.body[-1]) and len(part.body) <= 2:
+    elif page.truncs[part.end - 1] and len(part.body) <= 2:
         part.teaser = "truncated"
     elif index > 0 and part.title is not None and len(part.body) == 1 and not part.ended_by_rule:
         part.teaser = "card"
