@@ -18,6 +18,7 @@ from corpuskit.detect import DetectConfig, detect, draft_rules
 from corpuskit.io import Reader, Writer, write_text_atomically
 from corpuskit.legacy import ENCODINGS
 from corpuskit.normalize import TONE_STYLES, NormalizeConfig, normalize
+from corpuskit.parallel import Side, default_jobs, run_parallel
 from corpuskit.rules import default_rules_dir, load_rules
 from corpuskit.stats import Stats
 from corpuskit.split import SplitConfig, split
@@ -53,6 +54,8 @@ def stream_options(command: Callable) -> Callable:
         click.option("--skip-bad", is_flag=True, help="Skip unreadable inputs and still exit 0 (they are still reported)."),
         click.option("--stats", "stats_path", metavar="FILE", type=click.Path(dir_okay=False, writable=True), help="Write counts per step as JSON."),
         click.option("-q", "--quiet", is_flag=True, help="No progress bar and no warnings on stderr."),
+        click.option("-j", "--jobs", type=click.IntRange(1), default=default_jobs, show_default="the number of cores",
+                     help="Worker processes; the output is the same, in the same order, for any number."),
     ]
     for decorator in reversed(decorators):
         command = decorator(command)
@@ -100,8 +103,14 @@ def run_stream(
     stats_path: str | None,
     quiet: bool,
     legacy: str = "auto",
+    jobs: int = 1,
+    side: Side | None = None,
 ) -> None:
-    """Read, transform and write a document stream; report bad inputs and counts."""
+    """Read, transform and write a document stream; report bad inputs and counts.
+
+    With jobs > 1 the transform runs in worker processes (corpuskit.parallel); the output
+    and the side records are the same, in the same order.
+    """
     stats = Stats()
     problems: list[DataError] = []
 
@@ -119,8 +128,12 @@ def run_stream(
         reader.protected = writer.protected_paths
         progress = Progress(enabled=not quiet and sys.stderr.isatty())
         try:
-            for doc in progress.wrap(transform(reader, stats)):
-                writer.write(doc)
+            if jobs > 1:
+                for data in run_parallel(transform, progress.wrap(reader), stats, fmt, jobs, side):
+                    writer.write_encoded(data)
+            else:
+                for doc in progress.wrap(transform(reader, stats)):
+                    writer.write(doc)
         finally:
             progress.close()
             stats.add("write", "documents", writer.count)
@@ -206,7 +219,7 @@ split_options = _apply([
 @stream_options
 @normalize_options
 @handle_errors
-def normalize_command(inputs, output, to, skip_bad, stats_path, quiet, legacy, tone, use_ftfy, nfc, dstroke, whitespace):
+def normalize_command(inputs, output, to, skip_bad, stats_path, quiet, jobs, legacy, tone, use_ftfy, nfc, dstroke, whitespace):
     """Fix Unicode: mojibake, NFC, Vietnamese tone marks and legacy encodings, whitespace.
 
     \b
@@ -218,7 +231,7 @@ def normalize_command(inputs, output, to, skip_bad, stats_path, quiet, legacy, t
     run_stream(
         lambda docs, stats: normalize(docs, config, stats),
         inputs, output, to, skip_bad, stats_path, quiet,
-        legacy=legacy,
+        legacy=legacy, jobs=jobs,
     )
 
 
@@ -257,7 +270,7 @@ def _drain_for_explain(docs: Iterator[Doc]) -> Iterator[Doc]:
 @rule_options
 @click.option("--explain", "explain_flag", is_flag=True, help="Print each document with removed lines marked by their rule, instead of JSON.")
 @handle_errors
-def strip_command(inputs, output, to, skip_bad, stats_path, quiet, rule_paths, removed_path, explain_flag):
+def strip_command(inputs, output, to, skip_bad, stats_path, quiet, jobs, rule_paths, removed_path, explain_flag):
     """Remove site boilerplate with YAML rules; attribution goes to metadata.
 
     \b
@@ -268,17 +281,19 @@ def strip_command(inputs, output, to, skip_bad, stats_path, quiet, rule_paths, r
     """
     files = _load_rule_files(rule_paths)
     removed = _JsonLines(removed_path)
+    side = Side()
+    emit_removal = side.sink("removed", removed.write)
 
     def on_result(doc, result) -> None:
         if explain_flag:
             click.echo(explain(doc, result))
 
     def transform(docs, stats):
-        stripped = strip(docs, files, stats, lambda removal: removed.write(removal.as_dict()), on_result)
+        stripped = strip(docs, files, stats, lambda removal: emit_removal(removal.as_dict()) if removed_path else None, on_result)
         return _drain_for_explain(stripped) if explain_flag else stripped
 
     try:
-        run_stream(transform, inputs, output, to, skip_bad, stats_path, quiet)
+        run_stream(transform, inputs, output, to, skip_bad, stats_path, quiet, jobs=1 if explain_flag else jobs, side=side)
     finally:
         removed.close()
 
@@ -288,7 +303,7 @@ def strip_command(inputs, output, to, skip_bad, stats_path, quiet, rule_paths, r
 @split_options
 @click.option("--explain", "explain_flag", is_flag=True, help="Print each document's parts and why each boundary was placed, instead of JSON.")
 @handle_errors
-def split_command(inputs, output, to, skip_bad, stats_path, quiet, keep_teasers, report_path, explain_flag):
+def split_command(inputs, output, to, skip_bad, stats_path, quiet, jobs, keep_teasers, report_path, explain_flag):
     """One document per article: title, body and source in metadata; teasers dropped.
 
     Boundaries marked by rules (attribution lines, "./.") come from strip's
@@ -301,9 +316,12 @@ def split_command(inputs, output, to, skip_bad, stats_path, quiet, keep_teasers,
     """
     config = SplitConfig(keep_teasers=keep_teasers)
     reports = _JsonLines(report_path)
+    side = Side()
+    emit_report = side.sink("report", reports.write)
 
     def on_result(doc, result, articles) -> None:
-        reports.write(split_report(doc, result, articles))
+        if report_path:
+            emit_report(split_report(doc, result, articles))
         if explain_flag:
             click.echo(split_explain(doc, result))
 
@@ -312,7 +330,7 @@ def split_command(inputs, output, to, skip_bad, stats_path, quiet, keep_teasers,
         return _drain_for_explain(articles) if explain_flag else articles
 
     try:
-        run_stream(transform, inputs, output, to, skip_bad, stats_path, quiet)
+        run_stream(transform, inputs, output, to, skip_bad, stats_path, quiet, jobs=1 if explain_flag else jobs, side=side)
     finally:
         reports.close()
 
@@ -323,7 +341,7 @@ def split_command(inputs, output, to, skip_bad, stats_path, quiet, keep_teasers,
 @rule_options
 @split_options
 @handle_errors
-def clean_command(inputs, output, to, skip_bad, stats_path, quiet, legacy, tone, use_ftfy, nfc, dstroke, whitespace,
+def clean_command(inputs, output, to, skip_bad, stats_path, quiet, jobs, legacy, tone, use_ftfy, nfc, dstroke, whitespace,
                   rule_paths, removed_path, keep_teasers, report_path):
     """normalize → strip → split in one process: same options, same output as the pipe.
 
@@ -337,14 +355,19 @@ def clean_command(inputs, output, to, skip_bad, stats_path, quiet, legacy, tone,
     split_config = SplitConfig(keep_teasers=keep_teasers)
     removed = _JsonLines(removed_path)
     reports = _JsonLines(report_path)
+    side = Side()
+    emit_removal = side.sink("removed", removed.write)
+    emit_report = side.sink("report", reports.write)
+    on_removal = (lambda removal: emit_removal(removal.as_dict())) if removed_path else None
+    on_result = (lambda doc, result, articles: emit_report(split_report(doc, result, articles))) if report_path else None
 
     def transform(docs, stats):
         normalized = normalize(docs, normalize_config, stats)
-        stripped = strip(normalized, files, stats, lambda removal: removed.write(removal.as_dict()))
-        return split(stripped, split_config, stats, lambda doc, result, articles: reports.write(split_report(doc, result, articles)))
+        stripped = strip(normalized, files, stats, on_removal)
+        return split(stripped, split_config, stats, on_result)
 
     try:
-        run_stream(transform, inputs, output, to, skip_bad, stats_path, quiet, legacy=legacy)
+        run_stream(transform, inputs, output, to, skip_bad, stats_path, quiet, legacy=legacy, jobs=jobs, side=side)
     finally:
         removed.close()
         reports.close()

@@ -341,6 +341,14 @@ class Writer:
             self._stream.write(separator + doc.text.encode("utf-8") + b"\n")
         self.count += 1
 
+    def write_encoded(self, data: bytes) -> None:
+        """A document already encoded for this format (a JSON line, or its text): from a worker."""
+        if self.fmt == "jsonl":
+            self._stream.write(data + b"\n")
+        else:
+            self._stream.write((b"\n" if self.count else b"") + data + b"\n")
+        self.count += 1
+
     def commit(self) -> None:
         self._stream.flush()
         if self._tmp_path is None:

@@ -18,6 +18,16 @@ class Stats:
     def add(self, step: str, key: str, amount: int = 1) -> None:
         self.counts[step][key] += amount
 
+    # Counters that name things once per run (the rule files used): merged by max, not summed.
+    NAMING_STEPS = frozenset({"strip_rule_files"})
+
+    def merge(self, counts: dict[str, dict[str, int]]) -> None:
+        """Add the counts of another Stats (a worker's, as `as_dict()` gives them)."""
+        for step, counter in counts.items():
+            target = self.counts[step]
+            for key, amount in counter.items():
+                target[key] = max(target[key], amount) if step in self.NAMING_STEPS else target[key] + amount
+
     def get(self, step: str, key: str) -> int:
         return self.counts[step][key]
 

@@ -1,0 +1,153 @@
+"""Run a per-document transform on several processes, with the output in input order.
+
+The main process reads and writes; workers transform. What crosses a process boundary is
+bytes: batches of JSON lines in (a document read from canonical JSON lines is passed on
+as the very bytes it was read from), encoded output lines back, so (de)serialization
+costs one orjson parse per document in the worker. Workers are forked after the
+transform is built, so rules and configs are not pickled, and start in milliseconds.
+
+Order and memory: batches are submitted through a window of 2 × jobs futures and
+collected oldest first, so the output order is the input order and at most that many
+batches are in memory however large the input. Side records (the strip audit, the split
+report) travel back with their batch and are written by the main process, in order too.
+The output is byte for byte the output of one process (tested).
+"""
+
+from __future__ import annotations
+
+import multiprocessing
+import os
+from collections import deque
+from concurrent.futures import Future, ProcessPoolExecutor
+from typing import Callable, Iterable, Iterator
+
+from corpuskit.doc import Doc, doc_from_json
+from corpuskit.stats import Stats
+
+Transform = Callable[[Iterable[Doc], Stats], Iterator[Doc]]
+
+BATCH_DOCS = 256
+BATCH_BYTES = 4 << 20
+
+
+def default_jobs() -> int:
+    """The cores this process may run on (a container's limit, not the machine's)."""
+    try:
+        return max(1, len(os.sched_getaffinity(0)))
+    except AttributeError:  # not on Linux
+        return os.cpu_count() or 1
+
+
+class Side:
+    """Side records emitted by callbacks: written at once in one process, or collected per
+    batch in a worker and written by the main process in input order."""
+
+    def __init__(self) -> None:
+        self.sinks: dict[str, Callable[[dict], None]] = {}
+        self.buffer: list[tuple[str, dict]] | None = None
+
+    def sink(self, name: str, write: Callable[[dict], None]) -> Callable[[dict], None]:
+        """Register where records named `name` go; returns the emitter for callbacks."""
+        self.sinks[name] = write
+        return lambda record: self.emit(name, record)
+
+    def emit(self, name: str, record: dict) -> None:
+        if self.buffer is not None:
+            self.buffer.append((name, record))
+        else:
+            self.sinks[name](record)
+
+    def deliver(self, records: list[tuple[str, dict]]) -> None:
+        for name, record in records:
+            self.sinks[name](record)
+
+
+def encode(doc: Doc, fmt: str) -> bytes:
+    """A document as the writer writes it: its JSON line, or its text."""
+    return doc.to_json_bytes() if fmt == "jsonl" else doc.text.encode("utf-8", "surrogatepass")
+
+
+# Set in the main process just before the workers are forked; read by them.
+_WORKER: dict = {}
+
+
+def _die_with_parent(parent: int) -> None:
+    """Workers must not outlive the main process (killed by SIGPIPE under `| head`, or by ^C)."""
+    try:  # Linux: the kernel sends SIGTERM when the parent exits
+        import ctypes
+        import signal
+
+        libc = ctypes.CDLL(None, use_errno=True)
+        if libc.prctl(1, signal.SIGTERM, 0, 0, 0) == 0:  # PR_SET_PDEATHSIG
+            if os.getppid() != parent:  # the parent died before prctl took effect
+                os._exit(1)
+            return
+    except (OSError, AttributeError):
+        pass
+    import threading
+    import time
+
+    def watch() -> None:
+        while os.getppid() == parent:
+            time.sleep(0.5)
+        os._exit(1)
+
+    threading.Thread(target=watch, daemon=True).start()
+
+
+def _work(batch: list[bytes]) -> tuple[list[bytes], dict, list]:
+    transform, fmt, side = _WORKER["transform"], _WORKER["fmt"], _WORKER["side"]
+    docs = [doc_from_json(line, "batch") for line in batch]
+    stats = Stats()
+    side.buffer = []
+    out = [encode(doc, fmt) for doc in transform(iter(docs), stats)]
+    records, side.buffer = side.buffer, None
+    return out, stats.as_dict(), records
+
+
+def _batches(docs: Iterable[Doc]) -> Iterator[list[bytes]]:
+    batch: list[bytes] = []
+    size = 0
+    for doc in docs:
+        line = doc.to_json_bytes()
+        batch.append(line)
+        size += len(line)
+        if len(batch) >= BATCH_DOCS or size >= BATCH_BYTES:
+            yield batch
+            batch, size = [], 0
+    if batch:
+        yield batch
+
+
+def run_parallel(
+    transform: Transform,
+    docs: Iterable[Doc],
+    stats: Stats,
+    fmt: str,
+    jobs: int,
+    side: Side | None = None,
+) -> Iterator[bytes]:
+    """Encoded output documents, in input order, transformed by `jobs` worker processes."""
+    side = side if side is not None else Side()
+    _WORKER.update(transform=transform, fmt=fmt, side=side)
+    context = multiprocessing.get_context("fork")
+    window: deque[Future] = deque()
+
+    def collect(future: Future) -> list[bytes]:
+        out, counts, records = future.result()
+        stats.merge(counts)
+        side.deliver(records)
+        return out
+
+    with ProcessPoolExecutor(max_workers=jobs, mp_context=context, initializer=_die_with_parent, initargs=(os.getpid(),)) as pool:
+        try:
+            for batch in _batches(docs):
+                window.append(pool.submit(_work, batch))
+                if len(window) >= 2 * jobs:
+                    yield from collect(window.popleft())
+            while window:
+                yield from collect(window.popleft())
+        finally:
+            for future in window:
+                future.cancel()
+            _WORKER.clear()
