@@ -441,6 +441,53 @@ def export_command(out_dir, inputs, split_spec, max_shard_size, dedup, near_dup,
                    f"dropped {counts.get('exact_duplicates', 0)} exact and {counts.get('near_duplicates', 0)} near duplicates", err=True)
 
 
+@cli.command("run")
+@click.argument("pipeline_path", metavar="PIPELINE.yaml")
+@click.option("--engine", type=click.Choice(["local", "ray"]), default="local", show_default=True,
+              help="local: this machine (with --jobs workers); ray: Ray Data tasks on a Ray cluster.")
+@click.option("-j", "--jobs", type=click.IntRange(1), default=default_jobs, show_default="the number of cores",
+              help="Worker processes of the local engine.")
+@click.option("--address", metavar="ADDRESS", help="Ray cluster to join (default: RAY_ADDRESS, else a local Ray).")
+@click.option("--num-cpus", type=click.IntRange(1), help="CPUs of the local Ray started when there is no cluster.")
+@click.option("--skip-bad", is_flag=True, help="Skip unreadable inputs and still exit 0 (they are still reported).")
+@click.option("--stats", "stats_path", metavar="FILE", type=click.Path(dir_okay=False, writable=True), help="Write counts as JSON.")
+@click.option("-q", "--quiet", is_flag=True, help="No summary and no warnings on stderr.")
+@handle_errors
+def run_command(pipeline_path, engine, jobs, address, num_cpus, skip_bad, stats_path, quiet):
+    """Run a pipeline file: inputs → normalize → strip → split → dedup → dataset.
+
+    Both engines write the same rows; see README (Pipelines and Ray) for the file format
+    and how to point the Ray engine at a cluster.
+
+    \b
+    Examples:
+      corpuskit run pipelines/seeds.yaml
+      corpuskit run pipelines/seeds.yaml --engine ray --address ray://head:10001
+    """
+    from corpuskit.pipeline import load_pipeline, run_local, run_ray
+
+    pipeline = load_pipeline(pipeline_path)
+
+    def on_error(error) -> None:
+        if not quiet or not skip_bad:
+            click.echo(f"corpuskit: {error}", err=True)
+
+    stats = None
+    try:
+        if engine == "ray":
+            stats = run_ray(pipeline, address=address, num_cpus=num_cpus, skip_bad=skip_bad, on_error=on_error)
+        else:
+            stats = run_local(pipeline, jobs=jobs, skip_bad=skip_bad, on_error=on_error)
+    finally:
+        if stats_path and stats is not None:
+            with open(stats_path, "w", encoding="utf-8") as handle:
+                handle.write(stats.to_json() + "\n")
+    if not quiet:
+        counts = stats.as_dict()
+        click.echo(f"corpuskit: {pipeline.name}: {counts.get('read', {}).get('documents', 0)} pages → "
+                   f"{counts.get('export', {}).get('documents_out', 0)} documents in {pipeline.output} ({engine} engine)", err=True)
+
+
 @cli.command("detect")
 @click.argument("inputs", nargs=-1, metavar="[INPUT]...")
 @click.option("-o", "--output", metavar="PATH", help="Write the draft rule file here instead of stdout.")

@@ -22,7 +22,7 @@ import unicodedata
 from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Iterable
+from typing import Callable, Iterable
 
 import orjson
 import pyarrow as pa
@@ -445,10 +445,14 @@ def export(
     out_dir: str | Path,
     config: ExportConfig = ExportConfig(),
     stats: Stats | None = None,
-    pipeline: dict | None = None,
+    pipeline: dict | Callable[[], dict] | None = None,
     on_duplicate=None,
 ) -> dict[str, SplitFigures]:
-    """Write the dataset; returns the figures per split. `on_duplicate(record)` gets each removal."""
+    """Write the dataset; returns the figures per split. `on_duplicate(record)` gets each removal.
+
+    `pipeline`: the earlier steps' counters for the card, or a function that gives them
+    once the stream has run (when the steps run in the same process as the export).
+    """
     stats = stats if stats is not None else Stats()
     out_dir = Path(out_dir)
     work = prepare_output(out_dir, config.overwrite)
@@ -487,7 +491,8 @@ def export(
         files = {name: writer.finish() for name, writer in writers.items()}
         if not any(files.values()):
             raise DataError("no documents to export")
-        card = render_card(config, figures, files, stats, pipeline or {})
+        provenance = pipeline() if callable(pipeline) else pipeline
+        card = render_card(config, figures, files, stats, provenance or {})
         if config.save_to_disk:
             _save_to_disk(work, files, config)
         (work / "README.md").write_text(card, encoding="utf-8")

@@ -1,0 +1,286 @@
+"""Pipeline files: inputs, steps, dedup and export in one YAML file, run locally or on Ray.
+
+    name: news
+    inputs: [seeds/]                    # files, folders, globs; relative to this file
+    steps:
+      - normalize: {tone: old}          # NormalizeConfig fields
+      - strip: {rules: [rules/]}        # rule files or folders, relative to this file
+      - split: {keep_teasers: false}
+    export:
+      output: build/dataset             # relative to this file
+      split: train=0.98,validation=0.02
+      max_shard_size: 500MB
+      dedup: true
+      near_dup: 0.8                     # optional
+      overwrite: true
+
+Both engines apply the same document functions (normalize → strip → split, per page) and
+the same export (dedup, splits, shards, card), so they write the same rows; the local
+engine runs them in this process (or `jobs` workers), the Ray engine as Ray Data tasks.
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass, field, fields
+from pathlib import Path
+from typing import Any, Callable, Iterable, Iterator
+
+import yaml
+
+from corpuskit.doc import Doc
+from corpuskit.errors import DataError, UsageError
+from corpuskit.export import ExportConfig, export, parse_size, parse_splits
+from corpuskit.normalize import NormalizeConfig, normalize
+from corpuskit.rules import RuleFile, _LineLoader, default_rules_dir, load_rules
+from corpuskit.split import SplitConfig, split
+from corpuskit.stats import Stats
+from corpuskit.strip import strip
+
+STEPS = ("normalize", "strip", "split")
+PIPELINE_KEYS = {"name", "description", "inputs", "steps", "export"}
+EXPORT_KEYS = {"output", "split", "max_shard_size", "dedup", "near_dup", "overwrite", "save_to_disk", "name"}
+
+
+@dataclass
+class Pipeline:
+    path: str
+    name: str
+    inputs: list[str]
+    steps: list[tuple[str, Any]] = field(default_factory=list)  # (step, its config or rule files)
+    output: str = ""
+    export: ExportConfig = ExportConfig()
+
+    def transform(self) -> Callable[[Iterable[Doc], Stats], Iterator[Doc]]:
+        """The steps as one stream function (what `corpuskit clean` builds from its options)."""
+        steps = list(self.steps)
+
+        def run(docs: Iterable[Doc], stats: Stats) -> Iterator[Doc]:
+            stream: Iterable[Doc] = docs
+            for step, config in steps:
+                if step == "normalize":
+                    stream = normalize(stream, config, stats)
+                elif step == "strip":
+                    stream = strip(stream, config, stats)
+                else:
+                    stream = split(stream, config, stats)
+            return iter(stream)
+
+        return run
+
+
+def _fail(path: str, line: int | None, message: str) -> UsageError:
+    return UsageError(f"{path}:{line or 1}: {message}")
+
+
+def _options(path: str, line: int, cls, data: Any, step: str):
+    if data is None:
+        return cls()
+    if not isinstance(data, dict):
+        raise _fail(path, line, f"{step}: options are a mapping")
+    allowed = {f.name for f in fields(cls)}
+    values = {k: v for k, v in data.items() if not k.startswith("__")}
+    unknown = set(values) - allowed
+    if unknown:
+        raise _fail(path, data.get("__lines__", {}).get(sorted(unknown)[0], line),
+                    f"{step}: unknown option {sorted(unknown)[0]!r} (allowed: {', '.join(sorted(allowed))})")
+    try:
+        return cls(**values)
+    except (TypeError, ValueError) as exc:
+        raise _fail(path, line, f"{step}: {exc}") from None
+
+
+def load_pipeline(path: str | Path) -> Pipeline:
+    """Read and check a pipeline file; errors name `file:line`. Paths are relative to the file."""
+    path = str(path)
+    base = Path(path).resolve().parent
+    try:
+        data = yaml.load(Path(path).read_text(encoding="utf-8"), Loader=_LineLoader)
+    except OSError as exc:
+        raise UsageError(f"{path}: cannot read pipeline file ({exc.strerror})") from None
+    except UnicodeDecodeError as exc:
+        raise UsageError(f"{path}:1: not UTF-8 at byte {exc.start}") from None
+    except yaml.MarkedYAMLError as exc:
+        mark = exc.problem_mark or exc.context_mark
+        raise UsageError(f"{path}:{mark.line + 1 if mark else 1}: invalid YAML: {exc.problem}") from None
+    if not isinstance(data, dict):
+        raise UsageError(f"{path}:1: a pipeline file is a mapping with inputs, steps and export")
+    lines = data.get("__lines__", {})
+    unknown = set(data) - PIPELINE_KEYS - {"__line__", "__lines__"}
+    if unknown:
+        key = sorted(unknown)[0]
+        raise _fail(path, lines.get(key), f"unknown key {key!r} (allowed: {', '.join(sorted(PIPELINE_KEYS))})")
+
+    def local(item: Any) -> str:
+        text = str(item)
+        return text if text == "-" or os.path.isabs(text) else os.path.normpath(base / text)
+
+    inputs = data.get("inputs")
+    if isinstance(inputs, str):
+        inputs = [inputs]
+    if not inputs or not isinstance(inputs, list):
+        raise _fail(path, lines.get("inputs"), "inputs: a list of files, folders or globs")
+    steps: list[tuple[str, Any]] = []
+    for entry in data.get("steps") or []:
+        at = entry.get("__line__") if isinstance(entry, dict) else lines.get("steps")
+        names = [k for k in entry if not k.startswith("__")] if isinstance(entry, dict) else []
+        if len(names) != 1 or names[0] not in STEPS:
+            raise _fail(path, at, f"each step is one of {', '.join(STEPS)}, e.g. '- normalize: {{tone: old}}'")
+        step, options = names[0], entry[names[0]]
+        if step == "normalize":
+            steps.append((step, _options(path, at, NormalizeConfig, options, step)))
+        elif step == "split":
+            steps.append((step, _options(path, at, SplitConfig, options, step)))
+        else:
+            rules = (options or {}).get("rules") if isinstance(options, dict) else None
+            extra = set(options or {}) - {"rules", "__line__", "__lines__"} if isinstance(options, dict) else set()
+            if extra:
+                raise _fail(path, at, f"strip: unknown option {sorted(extra)[0]!r} (allowed: rules)")
+            rules = [rules] if isinstance(rules, str) else rules
+            paths = [local(r) for r in rules] if rules else [str(default_rules_dir())]
+            steps.append((step, load_rules(paths)))
+    if [s for s, _ in steps] != sorted((s for s, _ in steps), key=STEPS.index):
+        raise _fail(path, lines.get("steps"), "steps run in the order normalize, strip, split")
+    export_data = data.get("export") or {}
+    at = lines.get("export")
+    if not isinstance(export_data, dict) or not export_data.get("output"):
+        raise _fail(path, at, "export: needs an output folder, e.g. 'export: {output: build/dataset}'")
+    unknown = set(export_data) - EXPORT_KEYS - {"__line__", "__lines__"}
+    if unknown:
+        raise _fail(path, export_data.get("__lines__", {}).get(sorted(unknown)[0], at),
+                    f"export: unknown option {sorted(unknown)[0]!r} (allowed: {', '.join(sorted(EXPORT_KEYS))})")
+    name = str(data.get("name") or export_data.get("name") or Path(str(export_data["output"])).name)
+    near = export_data.get("near_dup")
+    config = ExportConfig(
+        splits=parse_splits(str(export_data.get("split", "train=0.98,validation=0.02"))),
+        max_shard_bytes=parse_size(str(export_data.get("max_shard_size", "500MB"))),
+        dedup=bool(export_data.get("dedup", True)),
+        near_dup=float(near) if near is not None else None,
+        name=name,
+        save_to_disk=bool(export_data.get("save_to_disk", False)),
+        overwrite=bool(export_data.get("overwrite", False)),
+    )
+    return Pipeline(path, name, [local(i) for i in inputs], steps, local(export_data["output"]), config)
+
+
+# --- engines -------------------------------------------------------------------------
+
+
+def run_local(pipeline: Pipeline, jobs: int = 1, skip_bad: bool = False, on_error=None) -> Stats:
+    """Read, transform (in `jobs` processes), deduplicate and export in this machine."""
+    from corpuskit.doc import doc_from_json
+    from corpuskit.io import Reader
+    from corpuskit.parallel import run_parallel
+
+    stats = Stats()
+    problems: list[DataError] = []
+
+    def record(error: DataError) -> None:
+        problems.append(error)
+        if on_error is not None:
+            on_error(error)
+
+    reader = Reader(pipeline.inputs, on_error=record, stats=stats)
+    transform = pipeline.transform()
+    if jobs > 1:
+        docs: Iterable[Doc] = (doc_from_json(line, "worker") for line in run_parallel(transform, reader, stats, "jsonl", jobs))
+    else:
+        docs = transform(reader, stats)
+    export(_checked(docs, problems, skip_bad, pipeline.output), pipeline.output, pipeline.export, stats, _provenance(stats))
+    return stats
+
+
+def _checked(docs: Iterable[Doc], problems: list, skip_bad: bool, output: str) -> Iterator[Doc]:
+    yield from docs
+    if problems and not skip_bad:
+        raise DataError(f"{len(problems)} input(s) could not be read; {output} was not written (use --skip-bad to go on without them)")
+
+
+def _provenance(stats: Stats) -> Callable[[], dict]:
+    """The card's pipeline section: this run's own counters, read once the stream has run."""
+    return lambda: {step: counts for step, counts in stats.as_dict().items() if step != "export"}
+
+
+def _process_files(batch: dict, transform, legacy: str) -> dict:
+    """A Ray Data batch: read these files, apply the steps; documents and counts as rows."""
+    import orjson
+
+    from corpuskit.io import Reader
+
+    stats = Stats()
+    errors: list[str] = []
+    rows: dict[str, list] = {"kind": [], "id": [], "text": [], "metadata": []}
+    reader = Reader([str(p) for p in batch["path"]], legacy=legacy, on_error=lambda e: errors.append(str(e)), stats=stats)
+    for doc in transform(reader, stats):
+        rows["kind"].append("doc")
+        rows["id"].append(doc.id)
+        rows["text"].append(doc.text)
+        rows["metadata"].append(orjson.dumps(doc.metadata).decode())
+    for kind, value in [("stats", orjson.dumps(stats.as_dict()).decode())] + [("error", e) for e in errors]:
+        rows["kind"].append(kind)
+        rows["id"].append("")
+        rows["text"].append("")
+        rows["metadata"].append(value)
+    return rows
+
+
+def run_ray(pipeline: Pipeline, address: str | None = None, num_cpus: int | None = None, skip_bad: bool = False, on_error=None) -> Stats:
+    """The same pipeline on Ray Data: files are read and transformed by Ray tasks in
+    batches, in order; dedup and the export (shards + card) stream on the driver.
+
+    `address` (or RAY_ADDRESS) names a running cluster; without one a local Ray is started.
+    Inputs and rule files must be readable from every node (a shared file system).
+    """
+    try:
+        import ray
+        import ray.data
+    except ImportError:
+        raise UsageError("the Ray engine needs Ray: pip install 'corpuskit[ray]'") from None
+    import orjson
+
+    from corpuskit.io import check_inputs, iter_paths
+
+    check_inputs(pipeline.inputs)
+    paths = [p for p in iter_paths(pipeline.inputs) if p != "-"]
+    if not paths:
+        raise UsageError("the Ray engine reads files: no input files found")
+    import logging
+
+    for name in ("ray", "ray.data"):  # Ray's progress chatter would drown the one-line messages
+        logging.getLogger(name).setLevel(logging.ERROR)
+    started = False
+    if not ray.is_initialized():
+        ray.init(address=address or os.environ.get("RAY_ADDRESS"), num_cpus=num_cpus, include_dashboard=False,
+                 log_to_driver=False, configure_logging=False)
+        started = True
+    try:
+        context = ray.data.DataContext.get_current()
+        context.execution_options.preserve_order = True  # rows in input order: same dedup as local
+        context.enable_progress_bars = False
+        legacy = next((c.legacy for s, c in pipeline.steps if s == "normalize"), "auto")
+        files_per_task = max(1, min(64, len(paths) // (4 * max(1, int(ray.available_resources().get("CPU", 1)))) or 1))
+        dataset = ray.data.from_items([{"path": p} for p in paths]).map_batches(
+            _process_files, batch_size=files_per_task, batch_format="numpy",
+            fn_kwargs={"transform": pipeline.transform(), "legacy": legacy},
+        )
+        stats = Stats()
+        problems: list[DataError] = []
+
+        def docs() -> Iterator[Doc]:
+            for row in dataset.iter_rows():
+                kind = row["kind"]
+                if kind == "doc":
+                    yield Doc(row["id"], row["text"], orjson.loads(row["metadata"]))
+                elif kind == "stats":
+                    stats.merge(orjson.loads(row["metadata"]))
+                else:
+                    error = DataError(row["metadata"])
+                    problems.append(error)
+                    if on_error is not None:
+                        on_error(error)
+
+        export(_checked(docs(), problems, skip_bad, pipeline.output), pipeline.output, pipeline.export, stats, _provenance(stats))
+        return stats
+    finally:
+        if started:
+            ray.shutdown()
