@@ -501,8 +501,10 @@ def run_command(pipeline_path, engine, jobs, address, num_cpus, skip_bad, stats_
 @click.option("--name", default="detected", show_default=True, help="Name of the draft rule file.")
 @click.option("--skip-bad", is_flag=True, help="Skip unreadable inputs and still exit 0.")
 @click.option("-q", "--quiet", is_flag=True, help="No warnings on stderr.")
+@click.option("-j", "--jobs", type=click.IntRange(1), default=default_jobs, show_default="the number of cores",
+              help="Worker processes that template lines; counting stays in order, so the draft is the same.")
 @handle_errors
-def detect_command(inputs, output, min_docs, min_share, group_by, top, name, skip_bad, quiet):
+def detect_command(inputs, output, min_docs, min_share, group_by, top, name, skip_bad, quiet, jobs):
     """Propose boilerplate rules: lines and line templates that recur across documents.
 
     \b
@@ -518,7 +520,7 @@ def detect_command(inputs, output, min_docs, min_share, group_by, top, name, ski
             click.echo(f"corpuskit: {error}", err=True)
 
     config = DetectConfig(min_docs=min_docs, min_share=min_share, group_by=group_by, top=top)
-    detector = detect(Reader(inputs, on_error=on_error), config)
+    detector = detect(Reader(inputs, on_error=on_error), config, jobs=jobs)
     if problems and not skip_bad:
         raise DataError(f"{len(problems)} input(s) could not be read (use --skip-bad to go on without them)")
     write_text_atomically(output, draft_rules(detector, name))

@@ -66,6 +66,26 @@ def templates(line: str, max_words: int = 6) -> list[str]:
     return list(dict.fromkeys(f for f in forms if f != line))
 
 
+def extract_forms(doc: Doc, config: DetectConfig) -> tuple[str, list[tuple[bytes, str, bool, str, str]]]:
+    """A document's group and the forms of its lines, each key once: (key, form, is
+    template, position, line). The costly, per-document half of counting."""
+    group = str(doc.metadata.get(config.group_by, "")) if config.group_by else ""
+    lines = [collapse_spaces(line) for line in doc.text.split("\n")]
+    lines = [line for line in lines if line]
+    seen: set[bytes] = set()
+    total = len(lines)
+    edge = max(3, total // 5)
+    out = []
+    for index, line in enumerate(lines):
+        place = _POSITIONS[0] if index < edge else _POSITIONS[2] if index >= total - edge else _POSITIONS[1]
+        for form, is_template in [(line, False)] + [(t, True) for t in templates(line, config.max_template_words)]:
+            key = _key(group, form)
+            if key not in seen:
+                seen.add(key)
+                out.append((key, form, is_template, place, line))
+    return group, out
+
+
 def _key(group: str, form: str) -> bytes:
     return hashlib.blake2b(f"{group}\x00{form}".encode("utf-8"), digest_size=8).digest()
 
@@ -98,32 +118,24 @@ class Detector:
     pruned: int = 0
 
     def add(self, doc: Doc) -> None:
-        group = str(doc.metadata.get(self.config.group_by, "")) if self.config.group_by else ""
+        self.add_forms(*extract_forms(doc, self.config))
+
+    def add_forms(self, group: str, forms: list[tuple[bytes, str, bool, str, str]]) -> None:
+        """Count one document's forms (from `extract_forms`, maybe made in a worker process)."""
         self.docs_per_group[group] += 1
-        lines = [collapse_spaces(line) for line in doc.text.split("\n")]
-        lines = [line for line in lines if line]
-        seen: set[bytes] = set()
-        total = len(lines)
-        for index, line in enumerate(lines):
-            place = _POSITIONS[0] if index < max(3, total // 5) else _POSITIONS[2] if index >= total - max(3, total // 5) else _POSITIONS[1]
-            forms = [(line, False)] + [(t, True) for t in templates(line, self.config.max_template_words)]
-            for form, is_template in forms:
-                key = _key(group, form)
-                if key in seen:
-                    continue
-                seen.add(key)
-                count = self.counts.get(key, 0) + 1
-                self.counts[key] = count
-                # Texts are kept from the second document on (from the first for templates,
-                # which exist only for short, numbered or credit-shaped lines).
-                if count >= 2 or is_template:
-                    self.positions.setdefault(key, Counter())[place] += 1
-                    if key not in self.texts:
-                        self.texts[key] = (group, form, is_template)
-                    if is_template:
-                        examples = self.examples.setdefault(key, [])
-                        if len(examples) < 3 and line not in examples:
-                            examples.append(line)
+        for key, form, is_template, place, line in forms:
+            count = self.counts.get(key, 0) + 1
+            self.counts[key] = count
+            # Texts are kept from the second document on (from the first for templates,
+            # which exist only for short, numbered or credit-shaped lines).
+            if count >= 2 or is_template:
+                self.positions.setdefault(key, Counter())[place] += 1
+                if key not in self.texts:
+                    self.texts[key] = (group, form, is_template)
+                if is_template:
+                    examples = self.examples.setdefault(key, [])
+                    if len(examples) < 3 and line not in examples:
+                        examples.append(line)
         if len(self.counts) > self.config.max_keys:
             self._prune()
 
@@ -186,8 +198,20 @@ def template_regex(form: str) -> str:
     return "".join(out)
 
 
-def detect(docs: Iterable[Doc], config: DetectConfig = DetectConfig()) -> Detector:
+def detect(docs: Iterable[Doc], config: DetectConfig = DetectConfig(), jobs: int = 1) -> Detector:
+    """Count a corpus. With jobs > 1 the forms are extracted by worker processes and
+    counted here in input order, so the result is the same as with one process."""
     detector = Detector(config)
+    if jobs > 1:
+        from corpuskit.parallel import map_ordered
+
+        def work(batch: list[Doc]) -> list:
+            return [extract_forms(doc, config) for doc in batch]
+
+        for results in map_ordered(work, docs, jobs):
+            for group, forms in results:
+                detector.add_forms(group, forms)
+        return detector
     for doc in docs:
         detector.add(doc)
     return detector

@@ -119,6 +119,33 @@ def _batches(docs: Iterable[Doc]) -> Iterator[list[bytes]]:
         yield batch
 
 
+def _map_work(batch: list[bytes]):
+    docs = [doc_from_json(line, "batch") for line in batch]
+    return _WORKER["function"](docs)
+
+
+def map_ordered(function: Callable[[list[Doc]], object], docs: Iterable[Doc], jobs: int) -> Iterator[object]:
+    """`function(batch of documents)` in worker processes; results in input order.
+
+    For steps whose per-document part is costly and whose reduction must stay in one
+    process in order (detect's counting)."""
+    _WORKER.update(function=function)
+    context = multiprocessing.get_context("fork")
+    window: deque[Future] = deque()
+    with ProcessPoolExecutor(max_workers=jobs, mp_context=context, initializer=_die_with_parent, initargs=(os.getpid(),)) as pool:
+        try:
+            for batch in _batches(docs):
+                window.append(pool.submit(_map_work, batch))
+                if len(window) >= 2 * jobs:
+                    yield window.popleft().result()
+            while window:
+                yield window.popleft().result()
+        finally:
+            for future in window:
+                future.cancel()
+            _WORKER.clear()
+
+
 def run_parallel(
     transform: Transform,
     docs: Iterable[Doc],

@@ -109,3 +109,10 @@ def test_a_closed_pipe_ends_every_worker(corpus, tmp_path):
     while _running(big.name) and time.time() < deadline:
         time.sleep(0.1)
     assert _running(big.name) == []
+
+
+def test_detect_with_jobs_drafts_the_same_rules(corpus):
+    one = run("detect", corpus, "-j", "1", "--min-share", "0.2")
+    two = run("detect", corpus, "-j", "2", "--min-share", "0.2")
+    assert one[0] == two[0] == 0
+    assert one[1] == two[1] and b"drop_line" in one[1]
