@@ -32,7 +32,7 @@ from corpuskit.doc import Doc
 from corpuskit.errors import DataError, UsageError
 from corpuskit.export import ExportConfig, export, parse_size, parse_splits
 from corpuskit.normalize import NormalizeConfig, normalize
-from corpuskit.rules import RuleFile, _LineLoader, default_rules_dir, load_rules
+from corpuskit.rules import _LineLoader, default_rules_dir, load_rules
 from corpuskit.split import SplitConfig, split
 from corpuskit.stats import Stats
 from corpuskit.strip import strip

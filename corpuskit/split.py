@@ -108,10 +108,6 @@ def is_truncated(line: str) -> bool:
     return line.endswith(_TRUNCATED_ENDS)
 
 
-def is_lead(line: str, config: SplitConfig) -> bool:
-    return len(line) >= config.min_lead_chars and (ends_sentence(line) or is_truncated(line))
-
-
 _WORDS = re.compile(r"\w\w+")  # the standard engine: faster than `regex` for this
 
 
