@@ -112,8 +112,14 @@ def load_pipeline(path: str | Path) -> Pipeline:
         raise _fail(path, lines.get(key), f"unknown key {key!r} (allowed: {', '.join(sorted(PIPELINE_KEYS))})")
 
     def local(item: Any) -> str:
+        """Relative to the pipeline file; shown relative to the working folder when inside
+        it, so that document ids (paths) do not depend on where the checkout lives."""
         text = str(item)
-        return text if text == "-" or os.path.isabs(text) else os.path.normpath(base / text)
+        if text == "-" or os.path.isabs(text):
+            return text
+        absolute = os.path.normpath(base / text)
+        relative = os.path.relpath(absolute)
+        return absolute if relative.startswith("..") else relative
 
     inputs = data.get("inputs")
     if isinstance(inputs, str):
@@ -201,6 +207,16 @@ def _provenance(stats: Stats) -> Callable[[], dict]:
     return lambda: {step: counts for step, counts in stats.as_dict().items() if step != "export"}
 
 
+def _renamed(doc: Doc, names: dict[str, str]) -> Doc:
+    name = names.get(doc.id)
+    if name is None or name == doc.id:
+        return doc
+    metadata = dict(doc.metadata)
+    if metadata.get("path") == doc.id:
+        metadata["path"] = name
+    return Doc(name, doc.text, metadata)
+
+
 def _process_files(batch: dict, transform, legacy: str) -> dict:
     """A Ray Data batch: read these files, apply the steps; documents and counts as rows."""
     import orjson
@@ -210,8 +226,12 @@ def _process_files(batch: dict, transform, legacy: str) -> dict:
     stats = Stats()
     errors: list[str] = []
     rows: dict[str, list] = {"kind": [], "id": [], "text": [], "metadata": []}
-    reader = Reader([str(p) for p in batch["path"]], legacy=legacy, on_error=lambda e: errors.append(str(e)), stats=stats)
-    for doc in transform(reader, stats):
+    # Files are read by absolute path (a worker's folder may differ) under the name the
+    # driver gave them, so that ids are those of the local engine.
+    names = {str(a): str(n) for a, n in zip(batch["absolute"], batch["path"])}
+    reader = Reader(list(names), legacy=legacy, on_error=lambda e: errors.append(str(e)), stats=stats)
+    renamed = (_renamed(doc, names) for doc in reader)
+    for doc in transform(renamed, stats):
         rows["kind"].append("doc")
         rows["id"].append(doc.id)
         rows["text"].append(doc.text)
@@ -259,7 +279,7 @@ def run_ray(pipeline: Pipeline, address: str | None = None, num_cpus: int | None
         context.enable_progress_bars = False
         legacy = next((c.legacy for s, c in pipeline.steps if s == "normalize"), "auto")
         files_per_task = max(1, min(64, len(paths) // (4 * max(1, int(ray.available_resources().get("CPU", 1)))) or 1))
-        dataset = ray.data.from_items([{"path": p} for p in paths]).map_batches(
+        dataset = ray.data.from_items([{"path": p, "absolute": os.path.abspath(p)} for p in paths]).map_batches(
             _process_files, batch_size=files_per_task, batch_format="numpy",
             fn_kwargs={"transform": pipeline.transform(), "legacy": legacy},
         )
