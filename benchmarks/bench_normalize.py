@@ -68,7 +68,7 @@ def plain_ftfy(path: Path) -> tuple[float, list[str]]:
 def corpuskit_normalize(path: Path, out: Path) -> tuple[float, int]:
     before = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
     start = time.perf_counter()
-    subprocess.run([sys.executable, "-m", "corpuskit", "normalize", str(path), "-o", str(out), "-q"], check=True)
+    subprocess.run([sys.executable, "-m", "corpuskit", "normalize", str(path), "-o", str(out), "-q", "-j", "1"], check=True)
     seconds = time.perf_counter() - start
     peak_kb = max(resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss, before)
     return seconds, peak_kb
@@ -98,7 +98,7 @@ def main() -> None:
     print("| run | MB/s (1 core) | time vs floor |")
     print("|---|---:|---:|")
     print(f"| floor: read + json + NFC + write | {rate(seconds_floor):.1f} | 1.0x |")
-    print(f"| corpuskit normalize (whole CLI) | {rate(seconds_ck):.1f} | {seconds_ck / seconds_floor:.1f}x |")
+    print(f"| corpuskit normalize --jobs 1 (whole CLI) | {rate(seconds_ck):.1f} | {seconds_ck / seconds_floor:.1f}x |")
     print(f"| ftfy.fix_text alone (no I/O) | {rate(seconds_ftfy):.1f} | {seconds_ftfy / seconds_floor:.1f}x |")
     print(f"corpuskit is {seconds_ftfy / seconds_ck:.1f}x faster than plain ftfy; peak RSS {peak_kb / 1024:.0f} MB")
     print(f"equality with ftfy.fix_text + other steps: {'OK' if mismatches == 0 else f'{mismatches} MISMATCHES'}")

@@ -45,7 +45,7 @@ def main() -> None:
 
     out = HERE / "data" / "stripped.jsonl"
     start = time.perf_counter()
-    subprocess.run([sys.executable, "-m", "corpuskit", "strip", str(normalized), "-o", str(out), "-q",
+    subprocess.run([sys.executable, "-m", "corpuskit", "strip", str(normalized), "-o", str(out), "-q", "-j", "1",
                     "--stats", str(HERE / "data" / "strip.stats.json")], check=True)
     seconds = time.perf_counter() - start
     peak = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024
@@ -56,7 +56,7 @@ def main() -> None:
     print("| run | MB/s (1 core) | time vs floor |")
     print("|---|---:|---:|")
     print(f"| floor: read + json + split lines + write | {size_mb / floor:.1f} | 1.0x |")
-    print(f"| corpuskit strip (whole CLI) | {size_mb / seconds:.1f} | {seconds / floor:.1f}x |")
+    print(f"| corpuskit strip --jobs 1 (whole CLI) | {size_mb / seconds:.1f} | {seconds / floor:.1f}x |")
     print(f"lines in {stats['strip']['lines_in']}, removed {stats['strip'].get('lines_removed', 0)}, peak RSS {peak:.0f} MB")
 
 
