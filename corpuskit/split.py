@@ -22,7 +22,6 @@ from __future__ import annotations
 import re
 from bisect import bisect_left, bisect_right
 from itertools import compress
-from operator import methodcaller
 from dataclasses import dataclass, field
 from typing import Callable, Iterable, Iterator
 
@@ -33,16 +32,32 @@ from corpuskit.stats import Stats
 
 # A lead that opens with a date ("Ngày 23-2,", "Sáng 5/6", "On Monday,") or a dateline
 # ("(Dân trí) -", "HÀ NỘI —", "WASHINGTON (Reuters) -").
-DATE_LEAD = regex.compile(
+_DATE_START = regex.compile(
     r"""(?:
         (?:Ngày|Hôm|Sáng|Chiều|Tối|Trưa|Đêm|Rạng\ sáng|Cuối|Đầu)\s+(?:nay|qua|mai|thứ|\d|[\p{Ll}]+\s+\d)
       | (?:On|Last|Early|Late)\s+(?:Monday|Tuesday|Wednesday|Thursday|Friday|Saturday|Sunday|week|month|year|\d)
       | (?:Monday|Tuesday|Wednesday|Thursday|Friday|Saturday|Sunday)\b
       | \d{1,2}[/.-]\d{1,2}(?:[/.-]\d{2,4})?\b
-      | (?:[\p{Lu}][\p{L}.]*(?:\ [\p{Lu}][\p{L}.]*){0,3}\s*(?:\([^()]{1,30}\))?|\([^()]{1,30}\))\s*[-–—]\s
     )""",
     regex.VERBOSE,
 )
+_DATELINE = regex.compile(r"(?:[\p{Lu}][\p{L}.]*(?: [\p{Lu}][\p{L}.]*){0,3}\s*(?:\([^()]{1,30}\))?|\([^()]{1,30}\))\s*[-–—]\s")
+
+
+def is_dated_lead(text: str) -> bool:
+    """Opens with a date or a dateline (looked for in the first 80 characters only).
+
+    >>> is_dated_lead("Ngày 23-2, hãng thông tấn Kyodo đưa tin"), is_dated_lead("HÀ NỘI — Mưa lớn")
+    (True, True)
+    >>> is_dated_lead("Bộ trưởng Quốc phòng Nga - Trung Quốc")
+    False
+    """
+    head = text[:80]
+    if _DATE_START.match(head):
+        return True
+    return ("-" in head or "–" in head or "—" in head) and _DATELINE.match(head) is not None
+
+
 LIST_ITEM = regex.compile(r"(?:[-•*–—+·▪►]|\d{1,3}[.)]|[a-zA-Z][.)])\s")
 WORD = regex.compile(r"[\p{L}\p{N}]{2,}")
 SENTENCE_INSIDE = regex.compile(r"[.!?:;](?:\s|$)")
@@ -123,19 +138,23 @@ def split_fused(line: str, config: SplitConfig) -> tuple[str, str] | None:
     a lead: with a date or dateline, or by repeating the headline's first two words
     ("Trung Quốc, Malaysia ký … toàn diện | Trung Quốc và Malaysia ngày 4/10 …").
     """
-    tokens = line.split(" ")
-    head = [w.casefold() for w in WORD.findall(line)[:2]]
-    for k in range(3, min(len(tokens) - 4, config.max_title_words + 1)):
+    tokens = line.split(" ", config.max_title_words + 1)  # a headline is in the first words
+    head = [w.casefold() for w in WORD.findall(line[:120])[:2]]
+    start = sum(map(len, tokens[:3])) + 3  # where tokens[k] starts in the line
+    for k in range(3, min(len(tokens) - 1, config.max_title_words + 1)):
         before, word = tokens[k - 1], tokens[k]
+        if k > 3:
+            start += len(before) + 1
         if not word or not before or not word[0].isupper() or not before[-1].islower():
             continue
-        title = " ".join(tokens[:k])
+        title = line[: start - 1]
         if SENTENCE_INSIDE.search(title):
             return None  # a sentence ended before any cut: not a headline
-        tail = " ".join(tokens[k:])
-        tail_head = [w.casefold() for w in WORD.findall(tail)[:2]]
-        if DATE_LEAD.match(tail) or (len(head) == 2 and tail_head == head):
-            return title, tail
+        opening = line[start : start + 120]
+        tail_head = [w.casefold() for w in WORD.findall(opening)[:2]]
+        if is_dated_lead(opening) or (len(head) == 2 and tail_head == head):
+            tail = line[start:]
+            return (title, tail) if len(tail.split(" ", 4)) > 4 else None
     return None
 
 
@@ -156,18 +175,18 @@ def _rule_boundaries(boundaries: list, line_of_para: list[int]) -> dict[int, lis
 def _title_signals(page: "_Page", j: int, end: int, first_words: int, config: SplitConfig) -> list[str]:
     """The signals that make paragraph j the title of a new article (empty if it cannot be)."""
     paras = page.paras
-    if j + 1 >= end or not page.ends[j - 1] or page.lens[j + 1] < config.min_lead_chars or not page.ends[j + 1]:
+    if j + 1 >= end or page.lens[j + 1] < config.min_lead_chars or not page.ends(j - 1) or not page.ends(j + 1):
         return []
     line, lead = paras[j], paras[j + 1]
     count = line.count(" ") + 1
     if lead == line or count < config.min_title_words or not is_title_shaped(line, config):
         return []
-    if page.truncs[j + 1] and (j + 2 >= end or is_title_shaped(paras[j + 2], config)):
+    if page.truncated(j + 1) and (j + 2 >= end or is_title_shaped(paras[j + 2], config)):
         return ["truncated lead", "card"]
     signals = []
     if count >= config.headline_words:
         signals.append("headline-long")
-    if DATE_LEAD.match(lead):
+    if is_dated_lead(lead):
         signals.append("dated lead")
     if first_words and count >= 0.6 * first_words:
         signals.append("as long as the first title")
@@ -183,23 +202,25 @@ def _title_signals(page: "_Page", j: int, end: int, first_words: int, config: Sp
     return signals
 
 
-_ENDS_SENTENCE = methodcaller("endswith", _SENTENCE_ENDS)
-_IS_TRUNCATED = methodcaller("endswith", _TRUNCATED_ENDS)
 
 
 class _Page:
     """A page's paragraphs with the per-paragraph facts every test needs, computed by
     C-level maps in one go (calling a Python function per paragraph costs more than the tests)."""
 
-    __slots__ = ("paras", "line_of_para", "lens", "ends", "truncs")
+    __slots__ = ("paras", "line_of_para", "lens")
 
     def __init__(self, text: str) -> None:
         stripped = list(map(str.strip, text.split("\n")))
         self.line_of_para = list(compress(range(len(stripped)), stripped))
         self.paras = paras = list(filter(None, stripped))
         self.lens = list(map(len, paras))
-        self.ends = list(map(_ENDS_SENTENCE, paras))
-        self.truncs = list(map(_IS_TRUNCATED, paras))
+
+    def ends(self, index: int) -> bool:
+        return self.paras[index].endswith(_SENTENCE_ENDS)
+
+    def truncated(self, index: int) -> bool:
+        return self.paras[index].endswith(_TRUNCATED_ENDS)
 
 
 def find_parts(text: str, boundaries: list | None = None, config: SplitConfig = SplitConfig()) -> SplitResult:
@@ -226,13 +247,13 @@ def find_parts(text: str, boundaries: list | None = None, config: SplitConfig = 
     first_words = first_title.count(" ") + 1 if first_title is not None else 0
     titled = {0} if first_title is not None else set()  # part starts known to be title-shaped
     # Only short lines that do not end a sentence can be titles; most paragraphs are not.
-    short = [j for j in compress(range(n), map(config.max_title_chars.__ge__, page.lens)) if not page.ends[j]]
+    short = [j for j in compress(range(n), map(config.max_title_chars.__ge__, page.lens)) if not page.ends(j)]
     segment_starts = sorted(starts)
     for a, b in zip(segment_starts, segment_starts[1:] + [n]):
         for j in short[bisect_right(short, a) : bisect_left(short, b)]:
             if j in starts or paras[j] == paras[j - 1]:
                 continue
-            if j + 1 < b and paras[j + 1] == paras[j] and page.ends[j - 1] and is_title_shaped(paras[j], config):
+            if j + 1 < b and paras[j + 1] == paras[j] and page.ends(j - 1) and is_title_shaped(paras[j], config):
                 starts[j] = "doubled-title"
                 titled.add(j)
                 continue
@@ -241,7 +262,7 @@ def find_parts(text: str, boundaries: list | None = None, config: SplitConfig = 
                 starts[j] = f"title+lead ({', '.join(signals)})"
                 titled.add(j)
         last = b - 1
-        if last > a and page.truncs[last] and page.ends[last - 1] and last not in starts and split_fused(paras[last], config):
+        if last > a and page.truncated(last) and page.ends(last - 1) and last not in starts and split_fused(paras[last], config):
             starts[last] = "fused-teaser"
 
     ordered = sorted(starts)
@@ -268,13 +289,13 @@ def _fill(part: Part, page: _Page, config: SplitConfig, index: int, titled: bool
         chunk = chunk[:1] + chunk[2:]
     if titled and len(chunk) >= 2:
         part.title, part.body = chunk[0], chunk[1:]
-    elif len(chunk) == 1 and page.truncs[part.start] and (fused := split_fused(chunk[0], config)):
+    elif len(chunk) == 1 and page.truncated(part.start) and (fused := split_fused(chunk[0], config)):
         part.title, part.body = fused[0], [fused[1]]
     else:
         part.body = chunk
     if not part.body:
         part.teaser = "title-only"
-    elif page.truncs[part.end - 1] and len(part.body) <= 2:
+    elif page.truncated(part.end - 1) and len(part.body) <= 2:
         part.teaser = "truncated"
     elif index > 0 and part.title is not None and len(part.body) == 1 and not part.ended_by_rule:
         part.teaser = "card"
