@@ -281,3 +281,56 @@ def test_page_without_title_and_empty_input():
     assert len(parts) == 1 and parts[0].title is None and len(parts[0].body) == 2
     out, stats = articles([Doc("e", "", {})])
     assert out == [] and stats.get("split", "documents") == 1
+
+
+# --- pages from sites the rules were not written for -----------------------------------------
+
+UNSEEN_VI = """Thế giới
+Hàn Quốc nâng mức cảnh báo sau khi Triều Tiên phóng vệ tinh quân sự
+Quân đội Hàn Quốc hôm nay nâng mức cảnh báo lên cao nhất sau khi Bình Nhưỡng phóng một vệ tinh do thám quân sự vào quỹ đạo, theo Yonhap.
+Người dân Seoul theo dõi bản tin về vụ phóng tại nhà ga. (Ảnh: Reuters)
+Bộ Quốc phòng Hàn Quốc cho biết vụ phóng diễn ra lúc 22h42 và vệ tinh đã được đưa vào quỹ đạo, dù chưa rõ nó có hoạt động hay không.
+Phản ứng của Washington
+Nhà Trắng lên án vụ phóng, gọi đây là hành động vi phạm nhiều nghị quyết của Hội đồng Bảo an Liên hợp quốc và đe dọa an ninh khu vực.
+Giới chuyên gia nhận định vệ tinh có thể giúp Bình Nhưỡng theo dõi các căn cứ quân sự của Mỹ và Hàn Quốc trong khu vực.
+Theo Reuters
+Nhật Bản phát triển tên lửa tầm xa mới để tăng cường khả năng răn đe
+HÀ NỘI - Bộ Quốc phòng Nhật Bản công bố kế hoạch phát triển một loại tên lửa tầm xa mới, nằm trong chiến lược tăng cường khả năng phòng thủ.
+Theo kế hoạch, tên lửa sẽ được triển khai từ năm 2027 và có tầm bắn hơn 1.000 km, đủ để vươn tới các căn cứ ở xa bờ biển Nhật Bản.
+Theo VnExpress
+Tin liên quan
+Mỹ và Hàn Quốc tập trận chung quy mô lớn
+Trung Quốc kêu gọi các bên kiềm chế"""
+
+UNSEEN_EN = """Scientists find a new species of deep-sea octopus off the coast of Chile
+By Jane Doe
+Researchers aboard a survey vessel have identified a previously unknown species of octopus living more than 3,000 metres below the surface, the institute said on Monday.
+The animal, nicknamed the "ghost octopus" for its pale skin, was filmed by a remotely operated vehicle during a six-week expedition.
+How the discovery was made
+The team lowered cameras and sampling gear to the sea floor near a chain of underwater volcanoes that had never been explored.
+"We were not expecting anything like this," said the expedition's chief scientist, adding that more species are likely to be found.
+What happens next
+Samples will be studied at laboratories in Santiago and abroad before the species is formally described in a scientific journal."""
+
+
+def test_an_unseen_vietnamese_page_splits_at_attributions_and_keeps_subheadings(tmp_path):
+    page = tmp_path / "unseen.txt"
+    page.write_text(UNSEEN_VI, encoding="utf-8")
+    docs = [json.loads(line) for line in CliRunner().invoke(cli, ["clean", str(page), "-q", "-j", "1"]).output.splitlines()]
+    assert [(d["metadata"]["title"], d["metadata"].get("source")) for d in docs] == [
+        ("Hàn Quốc nâng mức cảnh báo sau khi Triều Tiên phóng vệ tinh quân sự", "Reuters"),
+        ("Nhật Bản phát triển tên lửa tầm xa mới để tăng cường khả năng răn đe", "VnExpress"),
+    ]
+    first = docs[0]["text"].split("\n")
+    assert "Phản ứng của Washington" in first and len(first) == 5  # sub-heading kept, caption and crumb gone
+    assert not any("Ảnh" in line for line in first)
+    assert "Tin liên quan" not in docs[1]["text"] and "tập trận" not in docs[1]["text"]
+
+
+def test_an_english_article_with_byline_and_subheadings_stays_whole(tmp_path):
+    page = tmp_path / "en.txt"
+    page.write_text(UNSEEN_EN, encoding="utf-8")
+    docs = [json.loads(line) for line in CliRunner().invoke(cli, ["clean", str(page), "-q", "-j", "1"]).output.splitlines()]
+    assert len(docs) == 1
+    assert docs[0]["metadata"]["title"].startswith("Scientists find a new species")
+    assert docs[0]["text"].startswith("By Jane Doe\nResearchers aboard") and docs[0]["text"].count("\n") == 7
