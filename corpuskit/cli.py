@@ -80,7 +80,7 @@ class Progress:
             yield from docs
             return
         for doc in docs:
-            self.chars += len(doc.text)
+            self.chars += len(doc.text) if isinstance(doc, Doc) else len(doc.line)
             self.bar.update(1)
             now = time.monotonic()
             if now - self.last > 0.5:
@@ -122,14 +122,14 @@ def run_stream(
 
     writer = None
     try:
-        reader = Reader(inputs, legacy=legacy, on_error=on_error, stats=stats)
+        reader = Reader(inputs, legacy=legacy, on_error=on_error, stats=stats, raw_records=jobs > 1)
         fmt = to or ("text" if reader.plain_text_stdin else "jsonl")
         writer = Writer(output, fmt)
         reader.protected = writer.protected_paths
         progress = Progress(enabled=not quiet and sys.stderr.isatty())
         try:
             if jobs > 1:
-                for data in run_parallel(transform, progress.wrap(reader), stats, fmt, jobs, side):
+                for data in run_parallel(transform, progress.wrap(reader), stats, fmt, jobs, side, on_error):
                     writer.write_encoded(data)
             else:
                 for doc in progress.wrap(transform(reader, stats)):

@@ -44,6 +44,15 @@ class Doc:
             return json.dumps(record, ensure_ascii=True).encode("ascii")  # escapes stay valid JSON
 
 
+@dataclass(frozen=True)
+class RawRecord:
+    """A JSON line not parsed yet, with where it came from (`file:line`), on its way to
+    the worker process that parses and transforms it (see corpuskit.parallel)."""
+
+    line: bytes
+    where: str
+
+
 def doc_from_json(line: str | bytes, where: str) -> Doc:
     """Parse one JSON line; `where` ("file:line") names it in errors.
 

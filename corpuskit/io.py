@@ -21,7 +21,7 @@ import tempfile
 from dataclasses import dataclass
 from typing import IO, BinaryIO, Callable, Iterable, Iterator, Sequence
 
-from corpuskit.doc import Doc, doc_from_json
+from corpuskit.doc import Doc, RawRecord, doc_from_json
 from corpuskit.errors import DataError, UsageError
 from corpuskit.legacy import CODECS, decode_legacy_bytes
 from corpuskit.stats import Stats
@@ -146,11 +146,15 @@ def decode_bytes(data: bytes, name: str, legacy: str = "auto") -> tuple[str, str
 # --- reading -----------------------------------------------------------------------------
 
 
-def _read_jsonl(stream: Iterable[bytes], name: str, on_error: ErrorHandler, stats: Stats) -> Iterator[Doc]:
+def _read_jsonl(stream: Iterable[bytes], name: str, on_error: ErrorHandler, stats: Stats, raw_records: bool = False) -> Iterator[Doc]:
     count = 0
     try:
         for lineno, raw in enumerate(stream, 1):
             if not raw.strip():
+                continue
+            if raw_records:  # parsed (and checked) by the worker that transforms it
+                count += 1
+                yield RawRecord(raw, f"{name}:{lineno}")
                 continue
             try:
                 doc = doc_from_json(raw, f"{name}:{lineno}")
@@ -176,12 +180,12 @@ def _text_doc(text: str, name: str, encoding: str | None, path: str | None) -> D
     return Doc(name, text, metadata)
 
 
-def _read_file(path: str, legacy: str, on_error: ErrorHandler, stats: Stats) -> Iterator[Doc]:
+def _read_file(path: str, legacy: str, on_error: ErrorHandler, stats: Stats, raw_records: bool = False) -> Iterator[Doc]:
     stats.add("read", "files")
     try:
         if is_jsonl_path(path):
             with open_binary(path) as stream:
-                yield from _read_jsonl(stream, path, on_error, stats)
+                yield from _read_jsonl(stream, path, on_error, stats, raw_records)
             return
         with open_binary(path) as stream:
             data = stream.read()
@@ -230,12 +234,12 @@ class StdinSource:
         return self.prefix + self.stream.read()
 
 
-def _read_stdin(source: StdinSource, legacy: str, on_error: ErrorHandler, stats: Stats) -> Iterator[Doc]:
+def _read_stdin(source: StdinSource, legacy: str, on_error: ErrorHandler, stats: Stats, raw_records: bool = False) -> Iterator[Doc]:
     if source.kind == "empty":
         on_error(DataError(f"{STDIN_NAME}: empty input"))
         return
     if source.kind == "jsonl":
-        yield from _read_jsonl(source.lines(), STDIN_NAME, on_error, stats)
+        yield from _read_jsonl(source.lines(), STDIN_NAME, on_error, stats, raw_records)
         return
     try:
         text, encoding = decode_bytes(source.read_all(), STDIN_NAME, legacy)
@@ -256,6 +260,8 @@ class Reader:
     stats: Stats = None  # type: ignore[assignment]
     protected: Sequence[str] = ()
     stdin: StdinSource | None = None
+    # JSON lines passed on unparsed as RawRecord (for worker processes, which parse them).
+    raw_records: bool = False
 
     def __post_init__(self) -> None:
         self.inputs = check_inputs(self.inputs)
@@ -271,9 +277,9 @@ class Reader:
     def __iter__(self) -> Iterator[Doc]:
         for path in iter_paths(self.inputs, self.protected):
             if path == STDIN:
-                yield from _read_stdin(self.stdin, self.legacy, self.on_error, self.stats)
+                yield from _read_stdin(self.stdin, self.legacy, self.on_error, self.stats, self.raw_records)
             else:
-                yield from _read_file(path, self.legacy, self.on_error, self.stats)
+                yield from _read_file(path, self.legacy, self.on_error, self.stats, self.raw_records)
 
 
 def read_documents(inputs: Sequence[str], **options) -> Iterator[Doc]:

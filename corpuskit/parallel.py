@@ -21,7 +21,8 @@ from collections import deque
 from concurrent.futures import Future, ProcessPoolExecutor
 from typing import Callable, Iterable, Iterator
 
-from corpuskit.doc import Doc, doc_from_json
+from corpuskit.doc import Doc, RawRecord, doc_from_json
+from corpuskit.errors import DataError
 from corpuskit.stats import Stats
 
 Transform = Callable[[Iterable[Doc], Stats], Iterator[Doc]]
@@ -67,6 +68,13 @@ def encode(doc: Doc, fmt: str) -> bytes:
     return doc.to_json_bytes() if fmt == "jsonl" else doc.text.encode("utf-8", "surrogatepass")
 
 
+def _raise_or_report(record: dict, on_error: Callable[[DataError], None] | None) -> None:
+    error = DataError(record["message"])
+    if on_error is None:
+        raise error
+    on_error(error)
+
+
 # Set in the main process just before the workers are forked; read by them.
 _WORKER: dict = {}
 
@@ -95,22 +103,42 @@ def _die_with_parent(parent: int) -> None:
     threading.Thread(target=watch, daemon=True).start()
 
 
-def _work(batch: list[bytes]) -> tuple[list[bytes], dict, list]:
+ERROR = "\x00error"  # side-record name of a JSON line that a worker could not parse
+
+
+def _parse(batch: list[tuple[bytes, str | None]], stats: Stats, errors: list) -> list[Doc]:
+    """The batch's documents; a malformed line is counted and reported as the reader would."""
+    docs = []
+    for line, where in batch:
+        try:
+            docs.append(doc_from_json(line, where or "batch"))
+        except DataError as error:
+            stats.add("read", "documents", -1)  # the main process counted the line
+            stats.add("read", "skipped_records")
+            errors.append((ERROR, {"message": str(error)}))
+    return docs
+
+
+def _work(batch: list[tuple[bytes, str | None]]) -> tuple[list[bytes], dict, list]:
     transform, fmt, side = _WORKER["transform"], _WORKER["fmt"], _WORKER["side"]
-    docs = [doc_from_json(line, "batch") for line in batch]
     stats = Stats()
+    errors: list = []
+    docs = _parse(batch, stats, errors)
     side.buffer = []
     out = [encode(doc, fmt) for doc in transform(iter(docs), stats)]
-    records, side.buffer = side.buffer, None
+    records, side.buffer = errors + side.buffer, None
     return out, stats.as_dict(), records
 
 
-def _batches(docs: Iterable[Doc]) -> Iterator[list[bytes]]:
-    batch: list[bytes] = []
+def _batches(docs: Iterable[Doc | RawRecord]) -> Iterator[list[tuple[bytes, str | None]]]:
+    batch: list[tuple[bytes, str | None]] = []
     size = 0
     for doc in docs:
-        line = doc.to_json_bytes()
-        batch.append(line)
+        if isinstance(doc, RawRecord):
+            line, where = doc.line, doc.where
+        else:
+            line, where = doc.to_json_bytes(), None
+        batch.append((line, where))
         size += len(line)
         if len(batch) >= BATCH_DOCS or size >= BATCH_BYTES:
             yield batch
@@ -119,9 +147,8 @@ def _batches(docs: Iterable[Doc]) -> Iterator[list[bytes]]:
         yield batch
 
 
-def _map_work(batch: list[bytes]):
-    docs = [doc_from_json(line, "batch") for line in batch]
-    return _WORKER["function"](docs)
+def _map_work(batch: list[tuple[bytes, str | None]]):
+    return _WORKER["function"]([doc_from_json(line, where or "batch") for line, where in batch])
 
 
 def map_ordered(function: Callable[[list[Doc]], object], docs: Iterable[Doc], jobs: int) -> Iterator[object]:
@@ -153,9 +180,14 @@ def run_parallel(
     fmt: str,
     jobs: int,
     side: Side | None = None,
+    on_error: Callable[[DataError], None] | None = None,
 ) -> Iterator[bytes]:
-    """Encoded output documents, in input order, transformed by `jobs` worker processes."""
+    """Encoded output documents, in input order, transformed by `jobs` worker processes.
+
+    `docs` may hold RawRecord lines (Reader(raw_records=True)): the workers parse them, and
+    a malformed one comes back to `on_error` as a DataError naming its file and line."""
     side = side if side is not None else Side()
+    side.sinks.setdefault(ERROR, lambda record: _raise_or_report(record, on_error))
     _WORKER.update(transform=transform, fmt=fmt, side=side)
     context = multiprocessing.get_context("fork")
     window: deque[Future] = deque()

@@ -116,3 +116,19 @@ def test_detect_with_jobs_drafts_the_same_rules(corpus):
     two = run("detect", corpus, "-j", "2", "--min-share", "0.2")
     assert one[0] == two[0] == 0
     assert one[1] == two[1] and b"drop_line" in one[1]
+
+
+def test_skip_bad_counts_the_same_with_workers_parsing(tmp_path, corpus):
+    bad = tmp_path / "mixed.jsonl"
+    lines = corpus.read_text(encoding="utf-8").splitlines()[:300]
+    lines[10] = '{"id": "broken", "text": '
+    lines[200] = '["not", "an", "object"]'
+    bad.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    outputs = {}
+    for jobs in ("1", "2"):
+        stats = tmp_path / f"stats{jobs}.json"
+        code, out, err = run("clean", bad, "-j", jobs, "--skip-bad", "--stats", stats)
+        assert code == 0 and f"{bad}:11:".encode() in err and f"{bad}:201:".encode() in err
+        outputs[jobs] = (out, json.loads(stats.read_text())["read"])
+    assert outputs["1"] == outputs["2"]
+    assert outputs["2"][1]["documents"] == 298 and outputs["2"][1]["skipped_records"] == 2
