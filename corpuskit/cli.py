@@ -283,13 +283,14 @@ def strip_command(inputs, output, to, skip_bad, stats_path, quiet, jobs, rule_pa
     removed = _JsonLines(removed_path)
     side = Side()
     emit_removal = side.sink("removed", removed.write)
+    on_removal = (lambda removal: emit_removal(removal.as_dict())) if removed_path else None
 
     def on_result(doc, result) -> None:
         if explain_flag:
             click.echo(explain(doc, result))
 
     def transform(docs, stats):
-        stripped = strip(docs, files, stats, lambda removal: emit_removal(removal.as_dict()) if removed_path else None, on_result)
+        stripped = strip(docs, files, stats, on_removal, on_result)
         return _drain_for_explain(stripped) if explain_flag else stripped
 
     try:
@@ -343,7 +344,7 @@ def split_command(inputs, output, to, skip_bad, stats_path, quiet, jobs, keep_te
 @handle_errors
 def clean_command(inputs, output, to, skip_bad, stats_path, quiet, jobs, legacy, tone, use_ftfy, nfc, dstroke, whitespace,
                   rule_paths, removed_path, keep_teasers, report_path):
-    """normalize → strip → split in one process: same options, same output as the pipe.
+    """normalize → strip → split with no JSON between the steps: same options, same output as the pipe.
 
     \b
     Examples:
