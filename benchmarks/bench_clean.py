@@ -27,21 +27,19 @@ from bench_normalize import ensure_corpus  # noqa: E402
 
 from corpuskit.cli import _load_rule_files  # noqa: E402
 from corpuskit.io import Reader, Writer  # noqa: E402
-from corpuskit.normalize import NormalizeConfig, normalize  # noqa: E402
-from corpuskit.split import SplitConfig, split  # noqa: E402
+from corpuskit.normalize import NormalizeConfig  # noqa: E402
+from corpuskit.split import SplitConfig  # noqa: E402
 from corpuskit.stats import Stats  # noqa: E402
-from corpuskit.strip import strip  # noqa: E402
+from corpuskit.steps import chain_steps  # noqa: E402
 
 
 def in_process(corpus: Path, out: Path, with_split: bool) -> tuple[float, Stats]:
+    """The steps chained as `clean` chains them, with or without split."""
     stats = Stats()
-    files = _load_rule_files(())
+    steps = [("normalize", NormalizeConfig()), ("strip", _load_rule_files(()))] + ([("split", SplitConfig())] if with_split else [])
     start = time.perf_counter()
     writer = Writer(str(out), "jsonl")
-    docs = strip(normalize(Reader([str(corpus)], stats=stats), NormalizeConfig(), stats), files, stats)
-    if with_split:
-        docs = split(docs, SplitConfig(), stats)
-    for doc in docs:
+    for doc in chain_steps(steps)(Reader([str(corpus)], stats=stats), stats):
         writer.write(doc)
     writer.commit()
     return time.perf_counter() - start, stats

@@ -22,6 +22,7 @@ from corpuskit.parallel import Side, default_jobs, run_parallel
 from corpuskit.rules import default_rules_dir, load_rules
 from corpuskit.stats import Stats
 from corpuskit.split import SplitConfig, split
+from corpuskit.steps import chain_steps
 from corpuskit.split import explain as split_explain
 from corpuskit.split import report as split_report
 from corpuskit.strip import explain, run_example, strip
@@ -362,10 +363,7 @@ def clean_command(inputs, output, to, skip_bad, stats_path, quiet, jobs, legacy,
     on_removal = (lambda removal: emit_removal(removal.as_dict())) if removed_path else None
     on_result = (lambda doc, result, articles: emit_report(split_report(doc, result, articles))) if report_path else None
 
-    def transform(docs, stats):
-        normalized = normalize(docs, normalize_config, stats)
-        stripped = strip(normalized, files, stats, on_removal)
-        return split(stripped, split_config, stats, on_result)
+    transform = chain_steps([("normalize", normalize_config), ("strip", files), ("split", split_config)], on_removal, on_result)
 
     try:
         run_stream(transform, inputs, output, to, skip_bad, stats_path, quiet, legacy=legacy, jobs=jobs, side=side)

@@ -31,11 +31,11 @@ import yaml
 from corpuskit.doc import Doc
 from corpuskit.errors import DataError, UsageError
 from corpuskit.export import ExportConfig, export, parse_size, parse_splits
-from corpuskit.normalize import NormalizeConfig, normalize
+from corpuskit.normalize import NormalizeConfig
 from corpuskit.rules import _LineLoader, default_rules_dir, load_rules
-from corpuskit.split import SplitConfig, split
+from corpuskit.split import SplitConfig
+from corpuskit.steps import chain_steps
 from corpuskit.stats import Stats
-from corpuskit.strip import strip
 
 STEPS = ("normalize", "strip", "split")
 PIPELINE_KEYS = {"name", "description", "inputs", "steps", "export"}
@@ -53,20 +53,7 @@ class Pipeline:
 
     def transform(self) -> Callable[[Iterable[Doc], Stats], Iterator[Doc]]:
         """The steps as one stream function (what `corpuskit clean` builds from its options)."""
-        steps = list(self.steps)
-
-        def run(docs: Iterable[Doc], stats: Stats) -> Iterator[Doc]:
-            stream: Iterable[Doc] = docs
-            for step, config in steps:
-                if step == "normalize":
-                    stream = normalize(stream, config, stats)
-                elif step == "strip":
-                    stream = strip(stream, config, stats)
-                else:
-                    stream = split(stream, config, stats)
-            return iter(stream)
-
-        return run
+        return chain_steps(self.steps)
 
 
 def _fail(path: str, line: int | None, message: str) -> UsageError:

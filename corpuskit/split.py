@@ -84,7 +84,7 @@ class Part:
     reason: str  # why a part starts here: "start", "rule:<id>", "doubled-title", "title+lead (...)", "fused-teaser"
     title: str | None = None
     body: list[str] = field(default_factory=list)
-    values: dict = field(default_factory=dict)  # captured by the boundary rule that ends (or starts) it
+    values: dict = field(default_factory=dict)  # captured by the boundary rule that ends (or starts) it (shared: read only)
     teaser: str | None = None  # why it is a teaser: truncated | card | title-only; None for an article
     ended_by_rule: bool = False
 
@@ -270,10 +270,9 @@ def find_parts(text: str, boundaries: list | None = None, config: SplitConfig = 
     for start, end in zip(ordered, ordered[1:] + [n]):
         if start >= n:
             continue
-        part = Part(start, end, starts[start])
-        rule, values = ended.get(end, (None, {}))
-        part.ended_by_rule = rule is not None
-        part.values = {**values_for.get(start, {}), **values}
+        ending = ended.get(end)
+        values = {**values_for[start], **ending[1]} if start in values_for and ending else values_for.get(start) or (ending[1] if ending else {})
+        part = Part(start, end, starts[start], values=values, ended_by_rule=ending is not None)
         _fill(part, page, config, len(parts), start in titled or (start > 0 and None))
         parts.append(part)
     return SplitResult(parts, paras)
