@@ -98,9 +98,12 @@ class SplitResult:
 # --- shapes ------------------------------------------------------------------------------
 
 
+_NOT_TITLE_ENDS = (".", ":", ";", ",", "…")  # a title may end with ? or !, not with these
+
+
 def is_title_shaped(line: str, config: SplitConfig) -> bool:
     """Short, starts like a title, no sentence-final punctuation (?! allowed), not a list item."""
-    if not line or len(line) > config.max_title_chars or line.endswith((".", ":", ";", ",", "…")):
+    if not line or len(line) > config.max_title_chars or line.endswith(_NOT_TITLE_ENDS):
         return False
     first = line[0]
     if not (first.isupper() or first.isdigit()) or (not first.isupper() or line[1:2] in ".)") and LIST_ITEM.match(line):
@@ -247,7 +250,7 @@ def find_parts(text: str, boundaries: list | None = None, config: SplitConfig = 
     first_words = first_title.count(" ") + 1 if first_title is not None else 0
     titled = {0} if first_title is not None else set()  # part starts known to be title-shaped
     # Only short lines that do not end a sentence can be titles; most paragraphs are not.
-    short = [j for j in compress(range(n), map(config.max_title_chars.__ge__, page.lens)) if not page.ends(j)]
+    short = [j for j in compress(range(n), map(config.max_title_chars.__ge__, page.lens)) if not paras[j].endswith(_NOT_TITLE_ENDS)]
     segment_starts = sorted(starts)
     for a, b in zip(segment_starts, segment_starts[1:] + [n]):
         for j in short[bisect_right(short, a) : bisect_left(short, b)]:

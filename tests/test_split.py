@@ -334,3 +334,15 @@ def test_an_english_article_with_byline_and_subheadings_stays_whole(tmp_path):
     assert len(docs) == 1
     assert docs[0]["metadata"]["title"].startswith("Scientists find a new species")
     assert docs[0]["text"].startswith("By Jane Doe\nResearchers aboard") and docs[0]["text"].count("\n") == 7
+
+
+def test_a_question_title_mid_page_starts_an_article():
+    parts = parts_of(f"""
+        Giá xăng dầu trong nước tiếp tục giảm mạnh trong kỳ điều hành hôm nay
+        {LONG_VI}
+        {LONG_VI}
+        Vì sao giá vàng thế giới liên tục lập đỉnh mới trong tháng này?
+        Sáng 12/8, giá vàng thế giới tiếp tục tăng mạnh, vượt mốc cao nhất từ trước tới nay, khiến giới đầu tư bất ngờ.
+        {LONG_VI}
+    """)
+    assert [p.title for p in parts][1] == "Vì sao giá vàng thế giới liên tục lập đỉnh mới trong tháng này?"
