@@ -211,13 +211,17 @@ class _Page:
     """A page's paragraphs with the per-paragraph facts every test needs, computed by
     C-level maps in one go (calling a Python function per paragraph costs more than the tests)."""
 
-    __slots__ = ("paras", "line_of_para", "lens")
+    __slots__ = ("lines", "paras", "lens")
 
     def __init__(self, text: str) -> None:
-        stripped = list(map(str.strip, text.split("\n")))
-        self.line_of_para = list(compress(range(len(stripped)), stripped))
+        self.lines = stripped = list(map(str.strip, text.split("\n")))
         self.paras = paras = list(filter(None, stripped))
         self.lens = list(map(len, paras))
+
+    @property
+    def line_of_para(self) -> list[int]:
+        """The text line of each paragraph (boundaries are given as lines)."""
+        return list(compress(range(len(self.lines)), self.lines))
 
     def ends(self, index: int) -> bool:
         return self.paras[index].endswith(_SENTENCE_ENDS)
@@ -321,11 +325,7 @@ def article_docs(doc: Doc, result: SplitResult) -> list[Doc]:
             base.pop(key, None)
     docs = []
     for number, part in enumerate(result.parts):
-        metadata = dict(base)
-        metadata.update(part.values)
-        metadata["title"] = part.title
-        metadata["parent_id"] = doc.id
-        metadata["part"] = number
+        metadata = {**base, **part.values, "title": part.title, "parent_id": doc.id, "part": number}
         if part.teaser:
             metadata["teaser"] = True
             metadata["teaser_reason"] = part.teaser
