@@ -21,8 +21,8 @@ from __future__ import annotations
 
 import re
 from bisect import bisect_left, bisect_right
-from itertools import compress
 from dataclasses import dataclass, field
+from itertools import compress
 from typing import Callable, Iterable, Iterator
 
 import regex
@@ -113,7 +113,7 @@ def is_title_shaped(line: str, config: SplitConfig) -> bool:
 
 
 _CLOSERS = ("", "\"", "'", "”", "’", "»", ")")
-# One C-level endswith per test, closing quotes and brackets included: these run on every paragraph.
+# One C-level endswith per test, closing quotes and brackets included.
 _SENTENCE_ENDS = tuple(end + closer for end in (".", "!", "?", "…") for closer in _CLOSERS)
 _TRUNCATED_ENDS = tuple(end + closer for end in ("...", "…") for closer in _CLOSERS) + ("[…]", "[...]")
 
