@@ -70,13 +70,20 @@ def test_ray_engine_gives_the_same_dataset_as_local(tmp_path):
     import ray
 
     ray.init(num_cpus=2, include_dashboard=False, log_to_driver=False, configure_logging=False)
+    bad = tmp_path / "bad.jsonl"
+    bad.write_text('{"id": "ok", "text": "Một câu."}\n{"id": \n', encoding="utf-8")
+    broken = tmp_path / "broken.yaml"
+    broken.write_text(f"inputs: [{bad}]\nexport: {{output: {tmp_path / 'never'}}}\n", encoding="utf-8")
     try:
         assert CliRunner().invoke(cli, ["run", str(pipeline_file(tmp_path, "local")), "-j", "1", "-q"]).exit_code == 0
         result = CliRunner().invoke(cli, ["run", str(pipeline_file(tmp_path, "onray")), "--engine", "ray", "-q"])
         assert result.exit_code == 0, result.output
+        failed = CliRunner().invoke(cli, ["run", str(broken), "--engine", "ray"])
     finally:
         ray.shutdown()
     assert files_of(tmp_path / "local") == files_of(tmp_path / "onray")  # Parquet and card, byte for byte
+    assert failed.exit_code == 1 and f"{bad}:2: malformed JSON" in failed.stderr and "Traceback" not in failed.output
+    assert not (tmp_path / "never").exists()
 
 
 @pytest.mark.parametrize("body,message", [
