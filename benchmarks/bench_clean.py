@@ -14,8 +14,6 @@ import argparse
 import datetime
 import os
 import platform
-import resource
-import subprocess
 import sys
 import time
 from pathlib import Path
@@ -23,7 +21,7 @@ from pathlib import Path
 HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE))
 
-from bench_normalize import ensure_corpus  # noqa: E402
+from bench_normalize import ensure_corpus, run_corpuskit  # noqa: E402
 
 from corpuskit.cli import _load_rule_files  # noqa: E402
 from corpuskit.io import Reader, Writer  # noqa: E402
@@ -61,10 +59,7 @@ def main() -> None:
         if split_on:
             stats = stats_run
     without, with_split = min(times[False]), min(times[True])
-    start = time.perf_counter()
-    subprocess.run([sys.executable, "-m", "corpuskit", "clean", str(corpus), "-o", str(data / "clean.jsonl"), "-q", "-j", "1"], check=True)
-    cli = time.perf_counter() - start
-    peak = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024
+    cli, peak = run_corpuskit("clean", corpus, "-o", data / "clean.jsonl", "-q", "-j", "1")
 
     counts = stats.as_dict()["split"]
     print(f"# clean benchmark, {datetime.date.today()}, {platform.machine()}, {os.cpu_count()} cores, Python {platform.python_version()}")

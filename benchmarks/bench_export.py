@@ -15,9 +15,7 @@ import argparse
 import datetime
 import os
 import platform
-import resource
 import shutil
-import subprocess
 import sys
 import time
 from pathlib import Path
@@ -27,7 +25,7 @@ import orjson
 HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE))
 
-from bench_normalize import ensure_corpus  # noqa: E402
+from bench_normalize import ensure_corpus, run_corpuskit  # noqa: E402
 
 
 def main() -> None:
@@ -44,10 +42,7 @@ def main() -> None:
 
     out = HERE / "data" / "dataset"
     shutil.rmtree(out, ignore_errors=True)
-    start = time.perf_counter()
-    subprocess.run([sys.executable, "-m", "corpuskit", "export", str(out), str(corpus), "-q", "--overwrite"], check=True)
-    seconds = time.perf_counter() - start
-    peak = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024
+    seconds, peak = run_corpuskit("export", out, corpus, "-q", "--overwrite")
     shards = len(list((out / "data").glob("*.parquet")))
     written = sum(p.stat().st_size for p in (out / "data").glob("*.parquet")) / 1e6
 

@@ -15,7 +15,6 @@ import datetime
 import json
 import os
 import platform
-import resource
 import subprocess
 import sys
 import time
@@ -65,13 +64,20 @@ def plain_ftfy(path: Path) -> tuple[float, list[str]]:
     return ftfy_seconds, texts
 
 
-def corpuskit_normalize(path: Path, out: Path) -> tuple[float, int]:
-    before = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
+def run_corpuskit(*args: object) -> tuple[float, float]:
+    """Run `corpuskit ARGS` (exit 0 required): wall seconds and that run's peak RSS in MB
+    (of its largest process, workers included). Shared by every benchmark script."""
     start = time.perf_counter()
-    subprocess.run([sys.executable, "-m", "corpuskit", "normalize", str(path), "-o", str(out), "-q", "-j", "1"], check=True)
+    child = subprocess.Popen([sys.executable, "-m", "corpuskit", *map(str, args)])
+    _, status, usage = os.wait4(child.pid, 0)
     seconds = time.perf_counter() - start
-    peak_kb = max(resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss, before)
-    return seconds, peak_kb
+    if status != 0:
+        raise SystemExit(f"corpuskit {args[0]} failed")
+    return seconds, usage.ru_maxrss / 1024
+
+
+def corpuskit_normalize(path: Path, out: Path) -> tuple[float, float]:
+    return run_corpuskit("normalize", path, "-o", out, "-q", "-j", "1")
 
 
 def main() -> None:
@@ -84,7 +90,7 @@ def main() -> None:
     size_mb = corpus.stat().st_size / 1e6
     out_dir = HERE / "data"
     seconds_floor = floor(corpus, out_dir / "floor.jsonl")
-    seconds_ck, peak_kb = corpuskit_normalize(corpus, out_dir / "normalized.jsonl")
+    seconds_ck, peak_mb = corpuskit_normalize(corpus, out_dir / "normalized.jsonl")
     seconds_ftfy, reference = plain_ftfy(corpus)
 
     with (out_dir / "normalized.jsonl").open("rb") as produced:
@@ -100,7 +106,7 @@ def main() -> None:
     print(f"| floor: read + json + NFC + write | {rate(seconds_floor):.1f} | 1.0x |")
     print(f"| corpuskit normalize --jobs 1 (whole CLI) | {rate(seconds_ck):.1f} | {seconds_ck / seconds_floor:.1f}x |")
     print(f"| ftfy.fix_text alone (no I/O) | {rate(seconds_ftfy):.1f} | {seconds_ftfy / seconds_floor:.1f}x |")
-    print(f"corpuskit is {seconds_ftfy / seconds_ck:.1f}x faster than plain ftfy; peak RSS {peak_kb / 1024:.0f} MB")
+    print(f"corpuskit is {seconds_ftfy / seconds_ck:.1f}x faster than plain ftfy; peak RSS {peak_mb:.0f} MB")
     print(f"equality with ftfy.fix_text + other steps: {'OK' if mismatches == 0 else f'{mismatches} MISMATCHES'}")
     if mismatches:
         sys.exit(1)

@@ -37,7 +37,7 @@ HERE = Path(__file__).resolve().parent
 ROOT = HERE.parent
 sys.path.insert(0, str(HERE))
 
-from bench_normalize import ensure_corpus  # noqa: E402
+from bench_normalize import ensure_corpus, run_corpuskit  # noqa: E402
 
 
 def floor(corpus: Path, out: Path) -> float:
@@ -59,13 +59,7 @@ def plain_ftfy(corpus: Path) -> float:
 
 
 def corpuskit_clean(corpus: Path, out: Path, jobs: int) -> tuple[float, float]:
-    start = time.perf_counter()
-    child = subprocess.Popen([sys.executable, "-m", "corpuskit", "clean", str(corpus), "-o", str(out), "-q", "-j", str(jobs)])
-    _, status, usage = os.wait4(child.pid, 0)
-    seconds = time.perf_counter() - start
-    if status != 0:
-        raise SystemExit("corpuskit clean failed")
-    return seconds, usage.ru_maxrss / 1024
+    return run_corpuskit("clean", corpus, "-o", out, "-q", "-j", jobs)
 
 
 DATATROVE_SCRIPT = r'''

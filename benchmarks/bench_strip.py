@@ -13,7 +13,6 @@ import datetime
 import json
 import os
 import platform
-import resource
 import subprocess
 import sys
 import time
@@ -22,7 +21,7 @@ from pathlib import Path
 HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE))
 
-from bench_normalize import ensure_corpus  # noqa: E402
+from bench_normalize import ensure_corpus, run_corpuskit  # noqa: E402
 
 
 def main() -> None:
@@ -44,11 +43,7 @@ def main() -> None:
     floor = time.perf_counter() - start
 
     out = HERE / "data" / "stripped.jsonl"
-    start = time.perf_counter()
-    subprocess.run([sys.executable, "-m", "corpuskit", "strip", str(normalized), "-o", str(out), "-q", "-j", "1",
-                    "--stats", str(HERE / "data" / "strip.stats.json")], check=True)
-    seconds = time.perf_counter() - start
-    peak = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024
+    seconds, peak = run_corpuskit("strip", normalized, "-o", out, "-q", "-j", "1", "--stats", HERE / "data" / "strip.stats.json")
     stats = json.loads((HERE / "data" / "strip.stats.json").read_text())
 
     print(f"# strip benchmark, {datetime.date.today()}, {platform.machine()}, {os.cpu_count()} cores, Python {platform.python_version()}")

@@ -151,18 +151,16 @@ def _map_work(batch: list[tuple[bytes, str | None]]):
     return _WORKER["function"]([doc_from_json(line, where or "batch") for line, where in batch])
 
 
-def map_ordered(function: Callable[[list[Doc]], object], docs: Iterable[Doc], jobs: int) -> Iterator[object]:
-    """`function(batch of documents)` in worker processes; results in input order.
-
-    For steps whose per-document part is costly and whose reduction must stay in one
-    process in order (detect's counting)."""
-    _WORKER.update(function=function)
+def _ordered_results(work: Callable, docs: Iterable[Doc | RawRecord], jobs: int, **state) -> Iterator:
+    """`work(batch)` on forked workers, one result per batch, in input order; at most
+    2 × jobs batches in flight. `state` is what the workers read from _WORKER."""
+    _WORKER.update(state)
     context = multiprocessing.get_context("fork")
     window: deque[Future] = deque()
     with ProcessPoolExecutor(max_workers=jobs, mp_context=context, initializer=_die_with_parent, initargs=(os.getpid(),)) as pool:
         try:
             for batch in _batches(docs):
-                window.append(pool.submit(_map_work, batch))
+                window.append(pool.submit(work, batch))
                 if len(window) >= 2 * jobs:
                     yield window.popleft().result()
             while window:
@@ -171,6 +169,14 @@ def map_ordered(function: Callable[[list[Doc]], object], docs: Iterable[Doc], jo
             for future in window:
                 future.cancel()
             _WORKER.clear()
+
+
+def map_ordered(function: Callable[[list[Doc]], object], docs: Iterable[Doc], jobs: int) -> Iterator[object]:
+    """`function(batch of documents)` in worker processes; results in input order.
+
+    For steps whose per-document part is costly and whose reduction must stay in one
+    process in order (detect's counting)."""
+    return _ordered_results(_map_work, docs, jobs, function=function)
 
 
 def run_parallel(
@@ -188,25 +194,7 @@ def run_parallel(
     a malformed one comes back to `on_error` as a DataError naming its file and line."""
     side = side if side is not None else Side()
     side.sinks.setdefault(ERROR, lambda record: _raise_or_report(record, on_error))
-    _WORKER.update(transform=transform, fmt=fmt, side=side)
-    context = multiprocessing.get_context("fork")
-    window: deque[Future] = deque()
-
-    def collect(future: Future) -> list[bytes]:
-        out, counts, records = future.result()
+    for out, counts, records in _ordered_results(_work, docs, jobs, transform=transform, fmt=fmt, side=side):
         stats.merge(counts)
         side.deliver(records)
-        return out
-
-    with ProcessPoolExecutor(max_workers=jobs, mp_context=context, initializer=_die_with_parent, initargs=(os.getpid(),)) as pool:
-        try:
-            for batch in _batches(docs):
-                window.append(pool.submit(_work, batch))
-                if len(window) >= 2 * jobs:
-                    yield from collect(window.popleft())
-            while window:
-                yield from collect(window.popleft())
-        finally:
-            for future in window:
-                future.cancel()
-            _WORKER.clear()
+        yield from out

@@ -26,13 +26,12 @@ from dataclasses import dataclass, field, fields
 from pathlib import Path
 from typing import Any, Callable, Iterable, Iterator
 
-import yaml
 
 from corpuskit.doc import Doc
 from corpuskit.errors import DataError, UsageError
 from corpuskit.export import ExportConfig, export, parse_size, parse_splits
 from corpuskit.normalize import NormalizeConfig
-from corpuskit.rules import _LineLoader, default_rules_dir, load_rules
+from corpuskit.rules import default_rules_dir, load_rules, read_yaml_mapping
 from corpuskit.split import SplitConfig
 from corpuskit.steps import chain_steps
 from corpuskit.stats import Stats
@@ -81,17 +80,7 @@ def load_pipeline(path: str | Path) -> Pipeline:
     """Read and check a pipeline file; errors name `file:line`. Paths are relative to the file."""
     path = str(path)
     base = Path(path).resolve().parent
-    try:
-        data = yaml.load(Path(path).read_text(encoding="utf-8"), Loader=_LineLoader)
-    except OSError as exc:
-        raise UsageError(f"{path}: cannot read pipeline file ({exc.strerror})") from None
-    except UnicodeDecodeError as exc:
-        raise UsageError(f"{path}:1: not UTF-8 at byte {exc.start}") from None
-    except yaml.MarkedYAMLError as exc:
-        mark = exc.problem_mark or exc.context_mark
-        raise UsageError(f"{path}:{mark.line + 1 if mark else 1}: invalid YAML: {exc.problem}") from None
-    if not isinstance(data, dict):
-        raise UsageError(f"{path}:1: a pipeline file is a mapping with inputs, steps and export")
+    _, data = read_yaml_mapping(path, "pipeline file", "a pipeline file is a mapping with inputs, steps and export")
     lines = data.get("__lines__", {})
     unknown = set(data) - PIPELINE_KEYS - {"__line__", "__lines__"}
     if unknown:

@@ -66,6 +66,27 @@ def _construct_mapping(loader: _LineLoader, node: yaml.MappingNode) -> dict:
 _LineLoader.add_constructor(yaml.resolver.BaseResolver.DEFAULT_MAPPING_TAG, _construct_mapping)
 
 
+def read_yaml_mapping(path: str, what: str, shape: str, error: type[UsageError] = UsageError) -> tuple[bytes, dict]:
+    """A YAML file's bytes and its top-level mapping, each mapping carrying `__line__` and
+    `__lines__`; every problem raised as `error("file:line: message")`."""
+    try:
+        raw = Path(path).read_bytes()
+    except OSError as exc:
+        raise error(f"{path}: cannot read {what} ({exc.strerror})") from None
+    try:
+        data = yaml.load(raw.decode("utf-8"), Loader=_LineLoader)
+    except UnicodeDecodeError as exc:
+        raise error(f"{path}:1: not UTF-8 at byte {exc.start}") from None
+    except yaml.MarkedYAMLError as exc:
+        mark = exc.problem_mark or exc.context_mark
+        raise error(f"{path}:{mark.line + 1 if mark else 1}: invalid YAML: {exc.problem}") from None
+    except yaml.YAMLError as exc:
+        raise error(f"{path}:1: invalid YAML: {exc}") from None
+    if not isinstance(data, dict):
+        raise error(f"{path}:1: {shape}")
+    return raw, data
+
+
 # --- compiled form -----------------------------------------------------------------------
 
 
@@ -297,21 +318,7 @@ def load_rule_file(
     if real in loaded_set:
         return []
     loaded_set.add(real)
-    try:
-        raw = Path(path).read_bytes()
-    except OSError as exc:
-        raise RuleError(f"{path}: cannot read rule file ({exc.strerror})") from None
-    try:
-        data = yaml.load(raw.decode("utf-8"), Loader=_LineLoader)
-    except UnicodeDecodeError as exc:
-        raise RuleError(f"{path}:1: not UTF-8 at byte {exc.start}") from None
-    except yaml.MarkedYAMLError as exc:
-        mark = exc.problem_mark or exc.context_mark
-        raise RuleError(f"{path}:{mark.line + 1 if mark else 1}: invalid YAML: {exc.problem}") from None
-    except yaml.YAMLError as exc:
-        raise RuleError(f"{path}:1: invalid YAML: {exc}") from None
-    if not isinstance(data, dict):
-        raise RuleError(f"{path}:1: a rule file is a mapping with name and rules")
+    raw, data = read_yaml_mapping(path, "rule file", "a rule file is a mapping with name and rules", RuleError)
     lines = data.get("__lines__", {})
     unknown = set(data) - FILE_KEYS - {"__line__", "__lines__"}
     if unknown:
