@@ -62,7 +62,7 @@ def test_seed_articles_round_trip_through_load_dataset(seed_articles, tmp_path):
     assert all(json.loads(r["metadata"]).get("teaser") is None for r in rows)
     card = (out / "README.md").read_text(encoding="utf-8")
     assert "split: 5 pages → 7 articles; 4 teasers found, 4 dropped" in card
-    assert re.search(r"`vn-news v1 sha256:[0-9a-f]{12}`", card)
+    assert re.search(r"`vn-news v\d+ sha256:[0-9a-f]{12}`", card)
     assert "| `related-news` | 28 |" in card
 
 

@@ -8,6 +8,7 @@ import sys
 import textwrap
 from pathlib import Path
 
+import pytest
 from click.testing import CliRunner
 
 from corpuskit.cli import cli
@@ -333,7 +334,50 @@ def test_an_english_article_with_byline_and_subheadings_stays_whole(tmp_path):
     docs = [json.loads(line) for line in CliRunner().invoke(cli, ["clean", str(page), "-q", "-j", "1"]).output.splitlines()]
     assert len(docs) == 1
     assert docs[0]["metadata"]["title"].startswith("Scientists find a new species")
-    assert docs[0]["text"].startswith("By Jane Doe\nResearchers aboard") and docs[0]["text"].count("\n") == 7
+    assert docs[0]["metadata"]["author"] == "Jane Doe"  # the byline goes to metadata (en-news pack)
+    assert docs[0]["text"].startswith("Researchers aboard") and docs[0]["text"].count("\n") == 6
+    assert "How the discovery was made" in docs[0]["text"]
+
+
+WIRE_EN = """World
+Oil prices rise as Middle East tensions offset demand worries
+By Anna Smith
+LONDON, Nov 22 (Reuters) - Oil prices rose on Friday, heading for a weekly gain, as escalating tensions in the Middle East outweighed concerns about weak demand in China.
+A trader works on the floor of the New York Stock Exchange, U.S., November 21, 2024. REUTERS/Brendan McDermid Purchase Licensing Rights
+Brent crude futures were up 45 cents, or 0.6%, at $74.68 a barrel by 1030 GMT, while U.S. West Texas Intermediate crude rose 41 cents to $70.51.
+Advertisement · Scroll to continue
+Analysts said supply risks remained elevated, but the market was still weighed down by expectations of a surplus next year.
+Reporting by Anna Smith; Editing by Bernadette Baum
+Our Standards: The Thomson Reuters Trust Principles.
+Read more:
+Gold heads for best week in a month on safe-haven demand
+Stocks slip as investors weigh rate outlook"""
+
+NEWS_VI_FOOTER = """Tin nóng
+Hà Nội đề xuất mở rộng tuyến đường sắt đô thị tới Hoài Đức
+Thành phố Hà Nội đề xuất kéo dài tuyến đường sắt đô thị Nhổn - ga Hà Nội thêm 12 km về phía tây, nối tới khu đô thị mới.
+Đoàn tàu chạy thử nghiệm hồi tháng 5. Ảnh: Giang Huy
+Đại diện Ban quản lý cho biết việc kéo dài tuyến sẽ giúp giảm ùn tắc trên quốc lộ 32, nơi mỗi ngày có hàng chục nghìn lượt xe.
+Võ Hải
+Từ khóa: đường sắt đô thị, Hà Nội, Hoài Đức
+Bình luận (12)"""
+
+
+@pytest.mark.parametrize("page, title, body_lines, metadata", [
+    (WIRE_EN, "Oil prices rise as Middle East tensions offset demand worries", 3,
+     {"author": "Anna Smith", "credit": "Reporting by Anna Smith; Editing by Bernadette Baum"}),
+    (NEWS_VI_FOOTER, "Hà Nội đề xuất mở rộng tuyến đường sắt đô thị tới Hoài Đức", 2, {"author": "Võ Hải"}),
+])
+def test_unseen_pages_lose_their_furniture_and_keep_title_byline_and_credit(tmp_path, page, title, body_lines, metadata):
+    path = tmp_path / "page.txt"
+    path.write_text(page, encoding="utf-8")
+    docs = [json.loads(line) for line in CliRunner().invoke(cli, ["clean", str(path), "-q", "-j", "1"]).output.splitlines()]
+    assert len(docs) == 1
+    body = docs[0]["text"].split("\n")
+    assert docs[0]["metadata"]["title"] == title and len(body) == body_lines
+    assert {key: docs[0]["metadata"].get(key) for key in metadata} == metadata
+    furniture = ("Advertisement", "REUTERS/", "Our Standards", "Read more", "Gold heads", "Ảnh:", "Từ khóa", "Bình luận", "Tin nóng")
+    assert not any(word in docs[0]["text"] for word in furniture)
 
 
 def test_a_question_title_mid_page_starts_an_article():
