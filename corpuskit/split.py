@@ -84,7 +84,7 @@ class Part:
     reason: str  # why a part starts here: "start", "rule:<id>", "doubled-title", "title+lead (...)", "fused-teaser"
     title: str | None = None
     body: list[str] = field(default_factory=list)
-    values: dict = field(default_factory=dict)  # captured by the boundary rule that ends (or starts) it (shared: read only)
+    values: dict = field(default_factory=dict)  # captured by the rule that ends (or starts) it, or inside it (shared: read only)
     teaser: str | None = None  # why it is a teaser: truncated | card | title-only; None for an article
     ended_by_rule: bool = False
 
@@ -239,10 +239,16 @@ def find_parts(text: str, boundaries: list | None = None, config: SplitConfig = 
     starts: dict[int, str] = {0: "start"}
     values_for: dict[int, dict] = {}  # part start -> values of a start-boundary
     ended: dict[int, tuple[str, dict]] = {}  # paragraph index where a part ends (exclusive) -> rule, values
+    found_inside: dict[int, dict] = {}  # paragraph -> values captured there by a rule that is no boundary
     for para, found in sorted(marks.items()):
         for mark in found:
             rule = f"rule:{mark.get('rule', '?')}"
-            if mark.get("kind") == "start":
+            kind = mark.get("kind")
+            if kind == "capture":
+                if n and mark.get("values"):  # the paragraph after the captured line, or the last one
+                    found_inside.setdefault(min(para, n - 1), {}).update(mark["values"])
+                continue
+            if kind == "start":
                 values_for.setdefault(para, {}).update(mark.get("values") or {})
             else:
                 previous = ended.get(para, ("", {}))
@@ -279,6 +285,9 @@ def find_parts(text: str, boundaries: list | None = None, config: SplitConfig = 
             continue
         ending = ended.get(end)
         values = {**values_for[start], **ending[1]} if start in values_for and ending else values_for.get(start) or (ending[1] if ending else {})
+        if found_inside:  # values found inside this part; a boundary's own take precedence
+            for para in sorted(p for p in found_inside if start <= p < end):
+                values = {**found_inside[para], **values}
         part = Part(start, end, starts[start], values=values, ended_by_rule=ending is not None)
         _fill(part, page, config, len(parts), start in titled or (start > 0 and None))
         parts.append(part)
@@ -315,8 +324,9 @@ def _fill(part: Part, page: _Page, config: SplitConfig, index: int, titled: bool
 def article_docs(doc: Doc, result: SplitResult) -> list[Doc]:
     """One document per part; the parent's metadata is carried over, `boundaries` consumed.
 
-    Values captured at boundaries (the source) belong to the part they end; on a page
-    with such values, a part without its own does not inherit another part's.
+    Values captured at boundaries (the source) belong to the part they end, values captured
+    inside a part (a byline) to that part; on a page with such values, a part without its
+    own does not inherit another part's.
     """
     base = dict(doc.metadata)
     base.pop("boundaries", None)

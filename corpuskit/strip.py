@@ -259,7 +259,7 @@ def strip_text(doc: Doc, compiled: CompiledRules) -> StripResult:
                     values = {name: value.strip() for name, value in match.groupdict().items() if value}
                     for name, value in values.items():
                         captured.setdefault(name, []).append(value)
-                if rule.boundary:
+                if rule.boundary or values:  # a capture also marks where its values were found
                     marks.append((index, rule, values))
                 if rule.kind == "cut":
                     cutting = rule
@@ -311,11 +311,14 @@ def strip_text(doc: Doc, compiled: CompiledRules) -> StripResult:
 
 def _boundaries_after(kept: list[tuple[int, str]], marks: list[tuple[int, Rule, dict]], earlier: list[dict]) -> list[dict]:
     """Article boundaries as positions in the output text: `line` is the 0-based line
-    that follows the boundary. Boundaries left by an earlier pass are moved along."""
+    that follows the boundary. Boundaries left by an earlier pass are moved along.
+
+    A capture rule without a boundary leaves a mark of kind "capture": split gives its
+    values to the article it was found in, not to every article of the page."""
     kept_inputs = [index for index, _ in kept]
     moved = [{**b, "line": bisect_left(kept_inputs, b["line"])} for b in earlier if isinstance(b, dict) and isinstance(b.get("line"), int)]
     new = [
-        {"line": bisect_left(kept_inputs, position), "kind": rule.boundary, "rule": rule.id, **({"values": values} if values else {})}
+        {"line": bisect_left(kept_inputs, position), "kind": rule.boundary or "capture", "rule": rule.id, **({"values": values} if values else {})}
         for position, rule, values in marks
     ]
     return sorted(moved + new, key=lambda b: b["line"])

@@ -162,6 +162,23 @@ def test_rule_marked_boundaries_end_articles_and_give_each_its_source(tmp_path):
     assert out[1].id == "p#1"
 
 
+def test_a_byline_belongs_to_its_own_article_only(tmp_path):
+    page = tmp_path / "wire.txt"
+    page.write_text("\n".join([
+        "Central bank holds rates steady, signals cuts next year", "By Maria Lopez", LONG_EN, LONG_EN,
+        "Reporting by Maria Lopez; Editing by Sharon Singleton",
+        "Carmaker recalls 200,000 vehicles over faulty airbag sensors",
+        "TOKYO, Dec 12 (Reuters) - A Japanese carmaker said on Thursday it would recall about 200,000 vehicles worldwide.",
+        LONG_EN, "Reporting by Ken Sato; Editing by Jane Merriman",
+    ]), encoding="utf-8")
+    docs = [json.loads(line) for line in CliRunner().invoke(cli, ["clean", str(page), "-q", "-j", "1"]).output.splitlines()]
+    assert [(d["metadata"]["title"][:12], d["metadata"].get("author"), d["metadata"]["credit"][13:22]) for d in docs] == [
+        ("Central bank", "Maria Lopez", "Maria Lop"),
+        ("Carmaker rec", None, "Ken Sato;"),
+    ]
+    assert all("boundaries" not in d["metadata"] for d in docs)
+
+
 def test_start_boundary_rule(tmp_path):
     rules = tmp_path / "r.yaml"
     rules.write_text("name: s\nrules:\n  - {id: next, boundary: start, drop_line: 'Bài tiếp theo'}\n", encoding="utf-8")

@@ -329,3 +329,15 @@ def test_boundary_rules_are_recorded_for_split_and_moved_by_later_passes(tmp_pat
     ]
     again, _ = run_strip(tmp_path, "name: u\nrules:\n  - {id: t1, drop_line: T1}\n", doc.text, doc.metadata)
     assert [b["line"] for b in again.metadata["boundaries"]] == [1, 3]
+
+
+def test_a_capture_without_boundary_records_where_its_values_were_found(tmp_path):
+    body = """
+        name: t
+        rules:
+          - {id: byline, capture_regex: 'By (?P<author>[A-Z]\\w+ [A-Z]\\w+)', first: 3}
+    """
+    doc, _ = run_strip(tmp_path, body, "Title\nBy Jane Doe\nBody one.\nBody two.")
+    assert doc.text == "Title\nBody one.\nBody two."
+    assert doc.metadata["author"] == "Jane Doe"  # document-level, as before
+    assert doc.metadata["boundaries"] == [{"line": 1, "kind": "capture", "rule": "byline", "values": {"author": "Jane Doe"}}]
