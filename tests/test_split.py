@@ -162,6 +162,13 @@ def test_rule_marked_boundaries_end_articles_and_give_each_its_source(tmp_path):
     assert out[1].id == "p#1"
 
 
+def test_a_title_case_line_at_the_foot_of_an_english_page_is_no_author(tmp_path):
+    page = tmp_path / "en.txt"
+    page.write_text(f"Markets rally as inflation cools\n{LONG_EN}\nGold Prices Rise", encoding="utf-8")
+    docs = [json.loads(line) for line in CliRunner().invoke(cli, ["clean", str(page), "-q", "-j", "1"]).output.splitlines()]
+    assert docs[0]["text"].endswith("\nGold Prices Rise") and "author" not in docs[0]["metadata"]
+
+
 def test_a_byline_belongs_to_its_own_article_only(tmp_path):
     page = tmp_path / "wire.txt"
     page.write_text("\n".join([
