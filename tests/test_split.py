@@ -179,9 +179,9 @@ def test_a_byline_belongs_to_its_own_article_only(tmp_path):
         LONG_EN, "Reporting by Ken Sato; Editing by Jane Merriman",
     ]), encoding="utf-8")
     docs = [json.loads(line) for line in CliRunner().invoke(cli, ["clean", str(page), "-q", "-j", "1"]).output.splitlines()]
-    assert [(d["metadata"]["title"][:12], d["metadata"].get("author"), d["metadata"]["credit"][13:22]) for d in docs] == [
-        ("Central bank", "Maria Lopez", "Maria Lop"),
-        ("Carmaker rec", None, "Ken Sato;"),
+    assert [(d["metadata"]["title"].split()[0], d["metadata"].get("author"), d["metadata"]["credit"].split(";")[0]) for d in docs] == [
+        ("Central", "Maria Lopez", "Reporting by Maria Lopez"),
+        ("Carmaker", None, "Reporting by Ken Sato"),
     ]
     assert all("boundaries" not in d["metadata"] for d in docs)
 
