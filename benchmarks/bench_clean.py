@@ -10,7 +10,6 @@ no more than 20% to the time of `clean`.
 
 from __future__ import annotations
 
-import argparse
 import datetime
 import os
 import platform
@@ -21,7 +20,7 @@ from pathlib import Path
 HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE))
 
-from bench_normalize import ensure_corpus, run_corpuskit  # noqa: E402
+from bench_normalize import corpus_from_args, run_corpuskit  # noqa: E402
 
 from corpuskit.cli import _load_rule_files  # noqa: E402
 from corpuskit.io import Reader, Writer  # noqa: E402
@@ -44,10 +43,7 @@ def in_process(corpus: Path, out: Path, with_split: bool) -> tuple[float, Stats]
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--mb", type=float, default=100)
-    args = parser.parse_args()
-    corpus = ensure_corpus(args.mb, 0.0)
+    args, corpus = corpus_from_args(__doc__, 100)
     size_mb = corpus.stat().st_size / 1e6
     data = HERE / "data"
 

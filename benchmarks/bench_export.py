@@ -11,7 +11,6 @@ with --mb 1000. A read-only floor (read + parse every line) runs on the same inp
 
 from __future__ import annotations
 
-import argparse
 import datetime
 import os
 import platform
@@ -25,14 +24,11 @@ import orjson
 HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE))
 
-from bench_normalize import ensure_corpus, run_corpuskit  # noqa: E402
+from bench_normalize import corpus_from_args, run_corpuskit  # noqa: E402
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--mb", type=float, default=1000)
-    args = parser.parse_args()
-    corpus = ensure_corpus(args.mb, 0.0)
+    args, corpus = corpus_from_args(__doc__, 1000)
     size_mb = corpus.stat().st_size / 1e6
 
     start = time.perf_counter()

@@ -29,6 +29,14 @@ from corpuskit.normalize import FTFY_CONFIG, NormalizeConfig, normalize_text
 HERE = Path(__file__).resolve().parent
 
 
+def corpus_from_args(description: str, default_mb: float) -> tuple[argparse.Namespace, Path]:
+    """The `--mb N` option every benchmark takes, and the seed-like corpus of that size."""
+    parser = argparse.ArgumentParser(description=description, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--mb", type=float, default=default_mb)
+    args = parser.parse_args()
+    return args, ensure_corpus(args.mb, 0.0)
+
+
 def ensure_corpus(mb: float, damaged: float) -> Path:
     path = HERE / "data" / f"corpus-{mb:g}mb-{damaged:g}.jsonl"
     if not path.exists():

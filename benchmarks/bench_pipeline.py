@@ -18,7 +18,6 @@ matter on a shared machine.
 
 from __future__ import annotations
 
-import argparse
 import datetime
 import json
 import os
@@ -37,7 +36,7 @@ HERE = Path(__file__).resolve().parent
 ROOT = HERE.parent
 sys.path.insert(0, str(HERE))
 
-from bench_normalize import ensure_corpus, run_corpuskit  # noqa: E402
+from bench_normalize import corpus_from_args, run_corpuskit  # noqa: E402
 
 
 def floor(corpus: Path, out: Path) -> float:
@@ -137,10 +136,7 @@ def datatrove(corpus: Path, work: Path) -> tuple[float, float] | None:
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--mb", type=float, default=200)
-    args = parser.parse_args()
-    corpus = ensure_corpus(args.mb, 0.0)
+    args, corpus = corpus_from_args(__doc__, 200)
     size = corpus.stat().st_size / 1e6
     work = HERE / "data"
 

@@ -8,7 +8,6 @@ and cached. Ratios in one run are the figures that matter on a shared machine.
 
 from __future__ import annotations
 
-import argparse
 import datetime
 import json
 import os
@@ -21,14 +20,11 @@ from pathlib import Path
 HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE))
 
-from bench_normalize import ensure_corpus, run_corpuskit  # noqa: E402
+from bench_normalize import corpus_from_args, run_corpuskit  # noqa: E402
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--mb", type=float, default=100)
-    args = parser.parse_args()
-    corpus = ensure_corpus(args.mb, 0.0)
+    args, corpus = corpus_from_args(__doc__, 100)
     normalized = HERE / "data" / f"normalized-{args.mb:g}mb.jsonl"
     if not normalized.exists():
         subprocess.run([sys.executable, "-m", "corpuskit", "normalize", str(corpus), "-o", str(normalized), "-q"], check=True)

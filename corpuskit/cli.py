@@ -266,6 +266,21 @@ def _drain_for_explain(docs: Iterator[Doc]) -> Iterator[Doc]:
     return iter(())
 
 
+def _run_step(transform: Transform, explain_flag: bool, side_file: _JsonLines, side: Side, inputs, output, to,
+              skip_bad, stats_path, quiet, jobs) -> None:
+    """Run one step's stream; with --explain its JSON output is drained (one process, so the
+    explanations come in order), and its side file is closed whatever happens."""
+
+    def run(docs, stats):
+        out = transform(docs, stats)
+        return _drain_for_explain(out) if explain_flag else out
+
+    try:
+        run_stream(run, inputs, output, to, skip_bad, stats_path, quiet, jobs=1 if explain_flag else jobs, side=side)
+    finally:
+        side_file.close()
+
+
 @cli.command("strip")
 @stream_options
 @rule_options
@@ -290,14 +305,8 @@ def strip_command(inputs, output, to, skip_bad, stats_path, quiet, jobs, rule_pa
         if explain_flag:
             click.echo(explain(doc, result))
 
-    def transform(docs, stats):
-        stripped = strip(docs, files, stats, on_removal, on_result)
-        return _drain_for_explain(stripped) if explain_flag else stripped
-
-    try:
-        run_stream(transform, inputs, output, to, skip_bad, stats_path, quiet, jobs=1 if explain_flag else jobs, side=side)
-    finally:
-        removed.close()
+    _run_step(lambda docs, stats: strip(docs, files, stats, on_removal, on_result), explain_flag, removed, side,
+              inputs, output, to, skip_bad, stats_path, quiet, jobs)
 
 
 @cli.command("split")
@@ -327,14 +336,8 @@ def split_command(inputs, output, to, skip_bad, stats_path, quiet, jobs, keep_te
         if explain_flag:
             click.echo(split_explain(doc, result))
 
-    def transform(docs, stats):
-        articles = split(docs, config, stats, on_result)
-        return _drain_for_explain(articles) if explain_flag else articles
-
-    try:
-        run_stream(transform, inputs, output, to, skip_bad, stats_path, quiet, jobs=1 if explain_flag else jobs, side=side)
-    finally:
-        reports.close()
+    _run_step(lambda docs, stats: split(docs, config, stats, on_result), explain_flag, reports, side,
+              inputs, output, to, skip_bad, stats_path, quiet, jobs)
 
 
 @cli.command("clean")
