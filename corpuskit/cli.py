@@ -15,10 +15,11 @@ from corpuskit import __version__
 from corpuskit.doc import Doc
 from corpuskit.errors import CorpuskitError, DataError, UsageError
 from corpuskit.detect import DetectConfig, detect, draft_rules
-from corpuskit.io import Reader, Writer, write_text_atomically
+from corpuskit.io import Reader, Writer
 from corpuskit.legacy import ENCODINGS
 from corpuskit.normalize import TONE_STYLES, NormalizeConfig, normalize
-from corpuskit.parallel import Side, default_jobs, run_parallel
+from corpuskit.outputs import Interrupted, Outputs, install_signal_handlers
+from corpuskit.parallel import MAX_JOBS, Side, default_jobs, run_parallel
 from corpuskit.rules import default_rules_dir, load_rules
 from corpuskit.stats import Stats
 from corpuskit.split import SplitConfig, split
@@ -44,6 +45,14 @@ def cli(ctx: click.Context, debug: bool) -> None:
     if hasattr(signal, "SIGPIPE"):
         # `corpuskit normalize big/ | head` should end quietly, as Unix tools do.
         signal.signal(signal.SIGPIPE, signal.SIG_DFL)
+    install_signal_handlers()  # SIGTERM/SIGHUP remove temporaries on the way out
+
+
+def jobs_option(help_text: str) -> Callable:
+    """-j/--jobs, bounded: a number of processes far beyond the cores only exhausts the
+    machine (each worker holds its batches and the compiled rules)."""
+    return click.option("-j", "--jobs", type=click.IntRange(1, MAX_JOBS), default=default_jobs,
+                        show_default="the number of cores", help=f"{help_text} At most {MAX_JOBS}.")
 
 
 def stream_options(command: Callable) -> Callable:
@@ -55,8 +64,7 @@ def stream_options(command: Callable) -> Callable:
         click.option("--skip-bad", is_flag=True, help="Skip unreadable inputs and still exit 0 (they are still reported)."),
         click.option("--stats", "stats_path", metavar="FILE", type=click.Path(dir_okay=False, writable=True), help="Write counts per step as JSON."),
         click.option("-q", "--quiet", is_flag=True, help="No progress bar and no warnings on stderr."),
-        click.option("-j", "--jobs", type=click.IntRange(1), default=default_jobs, show_default="the number of cores",
-                     help="Worker processes; the output is the same, in the same order, for any number."),
+        jobs_option("Worker processes; the output is the same, in the same order, for any number."),
     ]
     for decorator in reversed(decorators):
         command = decorator(command)
@@ -106,11 +114,15 @@ def run_stream(
     legacy: str = "auto",
     jobs: int = 1,
     side: Side | None = None,
-) -> None:
+    outputs: Outputs | None = None,
+    reader: Reader | None = None,
+) -> Stats:
     """Read, transform and write a document stream; report bad inputs and counts.
 
     With jobs > 1 the transform runs in worker processes (corpuskit.parallel); the output
-    and the side records are the same, in the same order.
+    and the side records are the same, in the same order. `outputs` holds the command's
+    side files: they are committed with the output when everything succeeded, and removed
+    otherwise (as is the output).
     """
     stats = Stats()
     problems: list[DataError] = []
@@ -121,12 +133,17 @@ def run_stream(
         if not quiet or not skip_bad:
             click.echo(f"corpuskit: {error}", err=True)
 
-    writer = None
+    if reader is None:
+        reader = Reader(inputs, legacy=legacy)
+    reader.on_error, reader.stats, reader.raw_records = on_error, stats, jobs > 1
+    outputs = outputs if outputs is not None else Outputs(reader.inputs)
     try:
-        reader = Reader(inputs, legacy=legacy, on_error=on_error, stats=stats, raw_records=jobs > 1)
+        outputs.check_file(output, "-o")
+        stats_file = outputs.open(stats_path, "--stats")
         fmt = to or ("text" if reader.plain_text_stdin else "jsonl")
         writer = Writer(output, fmt)
-        reader.protected = writer.protected_paths
+        outputs.add(writer)
+        reader.protected = writer.protected_paths + outputs.temporaries()
         progress = Progress(enabled=not quiet and sys.stderr.isatty())
         try:
             if jobs > 1:
@@ -139,18 +156,26 @@ def run_stream(
             progress.close()
             stats.add("write", "documents", writer.count)
         if problems and not skip_bad:
-            writer.abort()
-            note = f"; {output} was not written" if output else ""
+            written = [name for name in (output, stats_path) if name]
+            note = f"; {' and '.join(written)} {'was' if len(written) == 1 else 'were'} not written" if written else ""
             raise DataError(f"{len(problems)} input(s) could not be read{note} (use --skip-bad to go on without them)")
-        writer.commit()
+        if stats_file is not None:
+            stats_file.handle.write((stats.to_json() + "\n").encode("utf-8"))
+        warn_about(stats, quiet)
+        outputs.commit()
     except BaseException:
-        if writer is not None:
-            writer.abort()
+        outputs.abort()
         raise
-    finally:
-        if stats_path:
-            with open(stats_path, "w", encoding="utf-8") as handle:
-                handle.write(stats.to_json() + "\n")
+    return stats
+
+
+def warn_about(stats: Stats, quiet: bool) -> None:
+    """Warnings that the counters carry (rules that hit the regex time limit)."""
+    if quiet:
+        return
+    for where, count in sorted(stats.as_dict().get("strip_timeouts", {}).items()):
+        click.echo(f"corpuskit: warning: {where} hit the regex time limit in {count} document(s); "
+                   "they were kept without it (see metadata.strip_timeouts)", err=True)
 
 
 def handle_errors(command: Callable) -> Callable:
@@ -173,6 +198,15 @@ def handle_errors(command: Callable) -> Callable:
         except KeyboardInterrupt:
             click.echo("corpuskit: interrupted", err=True)
             ctx.exit(130)
+        except Interrupted as signal_received:
+            name = signal.Signals(signal_received.signum).name
+            click.echo(f"corpuskit: stopped by {name}; no output written", err=True)
+            ctx.exit(128 + signal_received.signum)
+        except RecursionError:
+            if debug:
+                raise
+            click.echo("corpuskit: input nested too deeply to process", err=True)
+            ctx.exit(1)
         except OSError as error:
             if debug:
                 raise
@@ -244,21 +278,6 @@ def _load_rule_files(rule_paths: tuple[str, ...]) -> list:
     return files
 
 
-class _JsonLines:
-    """An optional JSON-lines side file (audit, report), closed by the command."""
-
-    def __init__(self, path: str | None) -> None:
-        self.handle = open(path, "w", encoding="utf-8") if path else None
-
-    def write(self, record: dict) -> None:
-        if self.handle is not None:
-            self.handle.write(json.dumps(record, ensure_ascii=False) + "\n")
-
-    def close(self) -> None:
-        if self.handle is not None:
-            self.handle.close()
-
-
 def _drain_for_explain(docs: Iterator[Doc]) -> Iterator[Doc]:
     """--explain prints from callbacks: run the stream, write no documents."""
     for _ in docs:
@@ -266,19 +285,29 @@ def _drain_for_explain(docs: Iterator[Doc]) -> Iterator[Doc]:
     return iter(())
 
 
-def _run_step(transform: Transform, explain_flag: bool, side_file: _JsonLines, side: Side, inputs, output, to,
+def _run_step(transform: Transform, explain_flag: bool, side: Side, outputs: Outputs, reader: Reader, inputs, output, to,
               skip_bad, stats_path, quiet, jobs) -> None:
     """Run one step's stream; with --explain its JSON output is drained (one process, so the
-    explanations come in order), and its side file is closed whatever happens."""
+    explanations come in order)."""
 
     def run(docs, stats):
         out = transform(docs, stats)
         return _drain_for_explain(out) if explain_flag else out
 
-    try:
-        run_stream(run, inputs, output, to, skip_bad, stats_path, quiet, jobs=1 if explain_flag else jobs, side=side)
-    finally:
-        side_file.close()
+    run_stream(run, inputs, output, to, skip_bad, stats_path, quiet, jobs=1 if explain_flag else jobs, side=side,
+               outputs=outputs, reader=reader)
+
+
+def _prepare(inputs, rule_paths=(), legacy: str = "auto") -> tuple[Reader, Outputs]:
+    """The command's reader and its output guard, which knows every file it reads."""
+    reader = Reader(inputs, legacy=legacy)
+    return reader, Outputs(reader.inputs, also_read=_rule_sources(rule_paths))
+
+
+def _rule_sources(rule_paths) -> list[str]:
+    if rule_paths is None:
+        return []
+    return list(rule_paths) or [str(default_rules_dir())]
 
 
 @cli.command("strip")
@@ -296,7 +325,9 @@ def strip_command(inputs, output, to, skip_bad, stats_path, quiet, jobs, rule_pa
       corpuskit strip --explain seeds/002_66b468a2c10b3f44.txt
     """
     files = _load_rule_files(rule_paths)
-    removed = _JsonLines(removed_path)
+    reader, outputs = _prepare(inputs, rule_paths)
+    outputs.check_file(output, "-o")
+    removed = outputs.jsonl(removed_path, "--removed")
     side = Side()
     emit_removal = side.sink("removed", removed.write)
     on_removal = (lambda removal: emit_removal(removal.as_dict())) if removed_path else None
@@ -305,7 +336,7 @@ def strip_command(inputs, output, to, skip_bad, stats_path, quiet, jobs, rule_pa
         if explain_flag:
             click.echo(explain(doc, result))
 
-    _run_step(lambda docs, stats: strip(docs, files, stats, on_removal, on_result), explain_flag, removed, side,
+    _run_step(lambda docs, stats: strip(docs, files, stats, on_removal, on_result), explain_flag, side, outputs, reader,
               inputs, output, to, skip_bad, stats_path, quiet, jobs)
 
 
@@ -326,7 +357,9 @@ def split_command(inputs, output, to, skip_bad, stats_path, quiet, jobs, keep_te
       corpuskit normalize seeds/ | corpuskit strip | corpuskit split --explain
     """
     config = SplitConfig(keep_teasers=keep_teasers)
-    reports = _JsonLines(report_path)
+    reader, outputs = _prepare(inputs, None)
+    outputs.check_file(output, "-o")
+    reports = outputs.jsonl(report_path, "--report")
     side = Side()
     emit_report = side.sink("report", reports.write)
 
@@ -336,7 +369,7 @@ def split_command(inputs, output, to, skip_bad, stats_path, quiet, jobs, keep_te
         if explain_flag:
             click.echo(split_explain(doc, result))
 
-    _run_step(lambda docs, stats: split(docs, config, stats, on_result), explain_flag, reports, side,
+    _run_step(lambda docs, stats: split(docs, config, stats, on_result), explain_flag, side, outputs, reader,
               inputs, output, to, skip_bad, stats_path, quiet, jobs)
 
 
@@ -358,8 +391,10 @@ def clean_command(inputs, output, to, skip_bad, stats_path, quiet, jobs, legacy,
     normalize_config = NormalizeConfig(legacy=legacy, ftfy=use_ftfy, nfc=nfc, tone=tone, dstroke=dstroke, whitespace=whitespace)
     files = _load_rule_files(rule_paths)
     split_config = SplitConfig(keep_teasers=keep_teasers)
-    removed = _JsonLines(removed_path)
-    reports = _JsonLines(report_path)
+    reader, outputs = _prepare(inputs, rule_paths, legacy)
+    outputs.check_file(output, "-o")
+    removed = outputs.jsonl(removed_path, "--removed")
+    reports = outputs.jsonl(report_path, "--report")
     side = Side()
     emit_removal = side.sink("removed", removed.write)
     emit_report = side.sink("report", reports.write)
@@ -368,11 +403,8 @@ def clean_command(inputs, output, to, skip_bad, stats_path, quiet, jobs, legacy,
 
     transform = chain_steps([("normalize", normalize_config), ("strip", files), ("split", split_config)], on_removal, on_result)
 
-    try:
-        run_stream(transform, inputs, output, to, skip_bad, stats_path, quiet, legacy=legacy, jobs=jobs, side=side)
-    finally:
-        removed.close()
-        reports.close()
+    run_stream(transform, inputs, output, to, skip_bad, stats_path, quiet, legacy=legacy, jobs=jobs, side=side,
+               outputs=outputs, reader=reader)
 
 
 @cli.command("export")
@@ -428,14 +460,20 @@ def export_command(out_dir, inputs, split_spec, max_shard_size, dedup, near_dup,
         if problems and not skip_bad:
             raise DataError(f"{len(problems)} input(s) could not be read; {out_dir} was not written (use --skip-bad to go on without them)")
 
-    duplicates = _JsonLines(duplicates_path)
+    reader = Reader(inputs, on_error=on_error, stats=stats)
+    outputs = Outputs(reader.inputs, also_read=stats_from)
+    outputs.check_folder(out_dir, "OUT_DIR", overwrite)
+    duplicates = outputs.jsonl(duplicates_path, "--duplicates")
+    stats_file = outputs.open(stats_path, "--stats")
+    reader.protected = outputs.temporaries()
     try:
-        figures = export(checked(Reader(inputs, on_error=on_error, stats=stats)), out_dir, config, stats, pipeline, duplicates.write)
-    finally:
-        duplicates.close()
-        if stats_path:
-            with open(stats_path, "w", encoding="utf-8") as handle:
-                handle.write(stats.to_json() + "\n")
+        figures = export(checked(reader), out_dir, config, stats, pipeline, duplicates.write if duplicates_path else None)
+        if stats_file is not None:
+            stats_file.handle.write((stats.to_json() + "\n").encode("utf-8"))
+        outputs.commit()
+    except BaseException:
+        outputs.abort()
+        raise
     if not quiet:
         counts = stats.as_dict().get("export", {})
         per_split = ", ".join(f"{n} {f.documents}" for n, f in figures.items())
@@ -447,8 +485,7 @@ def export_command(out_dir, inputs, split_spec, max_shard_size, dedup, near_dup,
 @click.argument("pipeline_path", metavar="PIPELINE.yaml")
 @click.option("--engine", type=click.Choice(["local", "ray"]), default="local", show_default=True,
               help="local: this machine (with --jobs workers); ray: Ray Data tasks on a Ray cluster.")
-@click.option("-j", "--jobs", type=click.IntRange(1), default=default_jobs, show_default="the number of cores",
-              help="Worker processes of the local engine.")
+@jobs_option("Worker processes of the local engine.")
 @click.option("--address", metavar="ADDRESS", help="Ray cluster to join (default: RAY_ADDRESS, else a local Ray).")
 @click.option("--num-cpus", type=click.IntRange(1), help="CPUs of the local Ray started when there is no cluster.")
 @click.option("--skip-bad", is_flag=True, help="Skip unreadable inputs and still exit 0 (they are still reported).")
@@ -474,16 +511,21 @@ def run_command(pipeline_path, engine, jobs, address, num_cpus, skip_bad, stats_
         if not quiet or not skip_bad:
             click.echo(f"corpuskit: {error}", err=True)
 
-    stats = None
+    outputs = Outputs(pipeline.inputs, also_read=[pipeline_path, *pipeline.rule_sources])
+    outputs.check_folder(pipeline.output, "export.output", pipeline.export.overwrite)
+    stats_file = outputs.open(stats_path, "--stats")
     try:
         if engine == "ray":
             stats = run_ray(pipeline, address=address, num_cpus=num_cpus, skip_bad=skip_bad, on_error=on_error)
         else:
             stats = run_local(pipeline, jobs=jobs, skip_bad=skip_bad, on_error=on_error)
-    finally:
-        if stats_path and stats is not None:
-            with open(stats_path, "w", encoding="utf-8") as handle:
-                handle.write(stats.to_json() + "\n")
+        if stats_file is not None:
+            stats_file.handle.write((stats.to_json() + "\n").encode("utf-8"))
+        warn_about(stats, quiet)
+        outputs.commit()
+    except BaseException:
+        outputs.abort()
+        raise
     if not quiet:
         counts = stats.as_dict()
         click.echo(f"corpuskit: {pipeline.name}: {counts.get('read', {}).get('documents', 0)} pages → "
@@ -503,8 +545,7 @@ def run_command(pipeline_path, engine, jobs, address, num_cpus, skip_bad, stats_
 @click.option("--name", default="detected", show_default=True, help="Name of the draft rule file.")
 @click.option("--skip-bad", is_flag=True, help="Skip unreadable inputs and still exit 0.")
 @click.option("-q", "--quiet", is_flag=True, help="No warnings on stderr.")
-@click.option("-j", "--jobs", type=click.IntRange(1), default=default_jobs, show_default="the number of cores",
-              help="Worker processes that template lines; counting stays in order, so the draft is the same.")
+@jobs_option("Worker processes that template lines; counting stays in order, so the draft is the same.")
 @handle_errors
 def detect_command(inputs, output, min_docs, min_share, group_by, top, name, skip_bad, quiet, jobs):
     """Propose boilerplate rules: lines and line templates that recur across documents.
@@ -522,10 +563,26 @@ def detect_command(inputs, output, min_docs, min_share, group_by, top, name, ski
             click.echo(f"corpuskit: {error}", err=True)
 
     config = DetectConfig(min_docs=min_docs, min_share=min_share, group_by=group_by, top=top)
-    detector = detect(Reader(inputs, on_error=on_error), config, jobs=jobs)
-    if problems and not skip_bad:
-        raise DataError(f"{len(problems)} input(s) could not be read (use --skip-bad to go on without them)")
-    write_text_atomically(output, draft_rules(detector, name))
+    reader = Reader(inputs, on_error=on_error)
+    outputs = Outputs(reader.inputs)
+    if output in (None, "-"):
+        target = None
+    else:
+        target = outputs.open(output, "-o")
+        reader.protected = outputs.temporaries()
+    try:
+        detector = detect(reader, config, jobs=jobs)
+        if problems and not skip_bad:
+            raise DataError(f"{len(problems)} input(s) could not be read (use --skip-bad to go on without them)")
+        draft = draft_rules(detector, name).encode("utf-8", "surrogatepass")
+        if target is None:
+            click.echo(draft.decode("utf-8", "replace"), nl=False)
+        else:
+            target.handle.write(draft)
+        outputs.commit()
+    except BaseException:
+        outputs.abort()
+        raise
 
 
 @cli.group("rules")

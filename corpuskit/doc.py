@@ -17,6 +17,10 @@ from corpuskit.errors import DataError
 
 
 _CANONICAL_KEYS = ("id", "text", "metadata")
+# Metadata nested deeper than this is refused when read: every JSON encoder on the way
+# (orjson stops at 255 levels, the standard library's at Python's recursion limit) would
+# fail on it later, far from the line it came from.
+MAX_DEPTH = 64
 
 
 @dataclass(frozen=True)
@@ -74,6 +78,8 @@ def _explain_bad_json(line: str | bytes, where: str) -> Doc:
         record = json.loads(line)
     except json.JSONDecodeError as exc:
         raise DataError(f"{where}: malformed JSON ({exc.msg} at column {exc.colno})") from None
+    except RecursionError:
+        raise DataError(f"{where}: JSON nested too deeply (more than {MAX_DEPTH} levels)") from None
     except UnicodeDecodeError as exc:
         raise DataError(f"{where}: not UTF-8 at byte {exc.start} of the line") from None
     return _doc_from_record(record, line, where, canonical=False)
@@ -95,9 +101,26 @@ def _doc_from_record(record: Any, line: str | bytes, where: str, canonical: bool
         metadata = {}
     elif not isinstance(metadata, dict):
         raise DataError(f"{where}: \"metadata\" must be an object")
+    elif metadata and _deeper_than(metadata, MAX_DEPTH):
+        raise DataError(f"{where}: metadata nested too deeply (more than {MAX_DEPTH} levels)")
     if record:
+        if _deeper_than(record, MAX_DEPTH):
+            raise DataError(f"{where}: record nested too deeply (more than {MAX_DEPTH} levels)")
         metadata = {**record, **metadata}
     raw = None
     if canonical and isinstance(doc_id, str) and isinstance(line, bytes):
         raw = line.rstrip(b"\r\n")
     return Doc(str(doc_id), text, metadata, raw)
+
+
+def _deeper_than(value: Any, limit: int) -> bool:
+    """Whether a parsed JSON value nests more than `limit` containers (iterative: the
+    value may be deeper than Python's recursion limit)."""
+    stack = [(value, 1)]
+    while stack:
+        item, depth = stack.pop()
+        if depth > limit:
+            return True
+        children = item.values() if isinstance(item, dict) else item
+        stack.extend((child, depth + 1) for child in children if isinstance(child, (dict, list)))
+    return False

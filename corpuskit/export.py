@@ -31,6 +31,8 @@ import pyarrow.parquet as pq
 from corpuskit import __version__
 from corpuskit.doc import Doc
 from corpuskit.errors import DataError, UsageError
+from corpuskit.marks import nfc
+from corpuskit.outputs import looks_like_dataset, replace_folder
 from corpuskit.stats import Stats
 
 # Typed columns for what every corpus user asks for; everything else in one JSON column,
@@ -123,7 +125,7 @@ def split_of(doc_id: str, splits: tuple[tuple[str, float], ...]) -> str:
 
 def canonical_words(text: str) -> list[str]:
     """The words of the text with Unicode form and case normalized: dedup key and word count."""
-    return unicodedata.normalize("NFC", text).casefold().split()
+    return nfc(text).casefold().split()
 
 
 def dedup_key(words: list[str]) -> bytes:
@@ -180,7 +182,8 @@ def to_row(doc: Doc) -> dict:
     if isinstance(source, list):
         source = "; ".join(map(str, source))
     part = metadata.get("part")
-    rest = {k: v for k, v in metadata.items() if k not in TYPED_KEYS}
+    # A part that does not fit the int32 column stays in the metadata JSON: nothing is lost.
+    rest = {k: v for k, v in metadata.items() if k not in TYPED_KEYS or (k == "part" and part is not None and not _is_int32(part))}
     return {
         "id": doc.id,
         "title": _text_or_none(metadata.get("title")),
@@ -189,9 +192,20 @@ def to_row(doc: Doc) -> dict:
         "path": _text_or_none(metadata.get("path")),
         "url": _text_or_none(metadata.get("url")),
         "parent_id": _text_or_none(metadata.get("parent_id")),
-        "part": part if isinstance(part, int) and not isinstance(part, bool) else None,
-        "metadata": orjson.dumps(rest, option=orjson.OPT_SORT_KEYS).decode() if rest else None,
+        "part": part if _is_int32(part) else None,
+        "metadata": _metadata_json(rest) if rest else None,
     }
+
+
+def _is_int32(value) -> bool:
+    return isinstance(value, int) and not isinstance(value, bool) and -(2**31) <= value < 2**31
+
+
+def _metadata_json(rest: dict) -> str:
+    try:
+        return orjson.dumps(rest, option=orjson.OPT_SORT_KEYS).decode()
+    except (orjson.JSONEncodeError, TypeError):  # nested deeper than orjson goes, or odd values
+        return json.dumps(rest, sort_keys=True, ensure_ascii=True)  # escapes keep lone surrogates storable
 
 
 def _text_or_none(value) -> str | None:
@@ -427,11 +441,17 @@ def load_pipeline_stats(paths: Iterable[str]) -> dict:
 
 
 def prepare_output(out_dir: Path, overwrite: bool) -> Path:
-    """A temporary folder beside OUT_DIR; it replaces OUT_DIR only when the export succeeds."""
+    """A temporary folder beside OUT_DIR; it replaces OUT_DIR only when the export succeeds.
+
+    Only an empty folder or, with `overwrite`, a dataset corpuskit wrote is ever replaced
+    (the command line also checks OUT_DIR against the inputs: corpuskit.outputs)."""
     if out_dir.exists() and not out_dir.is_dir():
         raise UsageError(f"{out_dir}: exists and is not a folder")
-    if out_dir.is_dir() and any(out_dir.iterdir()) and not overwrite:
-        raise UsageError(f"{out_dir}: folder is not empty (use --overwrite to replace it)")
+    if out_dir.is_dir() and any(out_dir.iterdir()):
+        if not overwrite:
+            raise UsageError(f"{out_dir}: folder is not empty (use --overwrite to replace it)")
+        if not looks_like_dataset(out_dir):
+            raise UsageError(f"{out_dir}: not a dataset written by corpuskit export; --overwrite only replaces those (remove it yourself or choose another folder)")
     out_dir.parent.mkdir(parents=True, exist_ok=True)
     work = Path(tempfile.mkdtemp(prefix=f".{out_dir.name}.", dir=out_dir.parent))
     umask = os.umask(0)
@@ -478,8 +498,13 @@ def export(
                 continue
             name = split_of(doc.id, config.splits)
             row = to_row(doc)
+            try:
+                text_bytes = len(doc.text.encode("utf-8"))
+            except UnicodeEncodeError:
+                text_bytes = 0
+            _check_encodable(doc, row, skip_text=text_bytes > 0 or not doc.text)
             # bytes of the row as stored: the text exactly, the short columns by their length
-            size = len(doc.text.encode("utf-8", "surrogatepass")) + sum(len(v) for k, v in row.items() if k != "text" and isinstance(v, str)) + 4
+            size = text_bytes + sum(len(v) for k, v in row.items() if k != "text" and isinstance(v, str)) + 4
             writers[name].add(row, size)
             f = figures[name]
             f.documents += 1
@@ -496,13 +521,24 @@ def export(
         if config.save_to_disk:
             _save_to_disk(work, files, config)
         (work / "README.md").write_text(card, encoding="utf-8")
-        if out_dir.exists():
-            shutil.rmtree(out_dir)
-        os.replace(work, out_dir)
+        replace_folder(work, out_dir)
     except BaseException:
         shutil.rmtree(work, ignore_errors=True)
         raise
     return figures
+
+
+def _check_encodable(doc: Doc, row: dict, skip_text: bool) -> None:
+    """Parquet strings are UTF-8: a lone surrogate (from a JSON escape like \\udc80, or a
+    file name that is not UTF-8) cannot be stored. Reported, never replaced in silence."""
+    for name, value in row.items():
+        if isinstance(value, str) and not value.isascii() and not (skip_text and name == "text"):
+            try:
+                value.encode("utf-8")
+            except UnicodeEncodeError as exc:
+                raise DataError(f"{doc.id.encode('utf-8', 'backslashreplace').decode()}: {name} holds a lone surrogate "
+                                f"U+{ord(value[exc.start]):04X} at character {exc.start}, which UTF-8 cannot store "
+                                "(corpuskit normalize repairs surrogates)") from None
 
 
 def _save_to_disk(work: Path, files: dict[str, list[Path]], config: ExportConfig) -> None:

@@ -17,13 +17,14 @@ import io
 import lzma
 import os
 import sys
-import tempfile
+import zlib
 from dataclasses import dataclass
 from typing import IO, BinaryIO, Callable, Iterable, Iterator, Sequence
 
 from corpuskit.doc import Doc, RawRecord, doc_from_json
 from corpuskit.errors import DataError, UsageError
 from corpuskit.legacy import CODECS, decode_legacy_bytes
+from corpuskit.outputs import AtomicFile
 from corpuskit.stats import Stats
 
 STDIN = "-"
@@ -53,43 +54,96 @@ def is_jsonl_path(path: str) -> bool:
     return _strip_compression(path).lower().endswith(JSONL_SUFFIXES)
 
 
-def _walk(directory: str) -> Iterator[str]:
-    """Files below `directory`, sorted, hidden files and folders left out."""
-    for root, dirs, files in os.walk(directory):
+def _walk(directory: str, on_error: ErrorHandler) -> Iterator[str]:
+    """Files below `directory`, sorted, hidden files and folders left out. A folder that
+    cannot be listed is reported, not skipped in silence."""
+
+    def report(exc: OSError) -> None:
+        where = exc.filename or directory
+        on_error(DataError(f"{where}: cannot read folder ({exc.strerror or exc})"))
+
+    for root, dirs, files in os.walk(directory, onerror=report):
         dirs[:] = sorted(d for d in dirs if not d.startswith("."))
         for name in sorted(files):
             if not name.startswith("."):
                 yield os.path.join(root, name)
 
 
-def check_inputs(inputs: Sequence[str]) -> list[str]:
-    """Validate input arguments up front (so a typo fails before any output is written).
-
-    Glob patterns are expanded here; directories are walked later, lazily.
-    """
-    checked = []
+def check_inputs(inputs: Sequence[str]) -> tuple[list[str], list[DataError]]:
+    """Expand glob patterns and find the inputs that are missing, before any output is
+    written. Missing inputs are bad inputs like the others: reported, the rest processed."""
+    checked: list[str] = []
+    missing: list[DataError] = []
     for arg in inputs or [STDIN]:
-        if arg == STDIN or os.path.exists(arg):
+        if arg == STDIN or os.path.lexists(arg):
             checked.append(arg)
         elif _GLOB_CHARS & set(arg):
             matches = sorted(glob.glob(arg, recursive=True))
             if not matches:
-                raise UsageError(f"{arg}: no file matches this pattern")
+                missing.append(DataError(f"{arg}: no file matches this pattern"))
             checked.extend(matches)
         else:
-            raise UsageError(f"{arg}: no such file or directory")
-    return checked
+            missing.append(DataError(f"{arg}: no such file or directory"))
+    if checked.count(STDIN) > 1:
+        raise UsageError("standard input (-) is named more than once")
+    return checked, missing
 
 
-def iter_paths(inputs: Sequence[str], protected: Iterable[str] = ()) -> Iterator[str]:
+def iter_paths(inputs: Sequence[str], protected: Iterable[str] = (), on_error: ErrorHandler = _raise) -> Iterator[str]:
     """Expand checked inputs to file paths; refuse any that is a `protected` (output) file."""
     protected = {os.path.realpath(p) for p in protected}
     for arg in inputs:
-        paths = _walk(arg) if arg != STDIN and os.path.isdir(arg) else [arg]
+        paths = _walk(arg, on_error) if arg != STDIN and os.path.isdir(arg) else [arg]
         for path in paths:
             if path != STDIN and os.path.realpath(path) in protected:
-                raise UsageError(f"{path}: is also the output file; refusing to overwrite an input")
+                raise UsageError(f"{path}: is also an output file; refusing to overwrite an input")
             yield path
+
+
+class _ZstdFrames(io.RawIOBase):
+    """A .zst file as a byte stream, frame after frame, that notices a truncated last frame
+    (zstandard's own reader ends such a stream quietly, which would lose documents). Input
+    is fed in small chunks so that a decompression bomb cannot fill memory at once."""
+
+    CHUNK = 1024
+
+    def __init__(self, path: str) -> None:
+        import zstandard
+
+        self._file = open(path, "rb")
+        self._context = zstandard.ZstdDecompressor()
+        self._frame = None
+        self._pending = b""
+        self._offset = 0
+
+    def readable(self) -> bool:
+        return True
+
+    def readinto(self, buffer) -> int:
+        while self._offset >= len(self._pending):
+            chunk = self._file.read(self.CHUNK)
+            if not chunk:
+                if self._frame is not None and not self._frame.eof:
+                    raise EOFError("compressed stream ends in the middle of a frame (truncated file)")
+                return 0
+            self._pending, self._offset = self._decompress(chunk), 0
+        size = min(len(buffer), len(self._pending) - self._offset)
+        buffer[:size] = self._pending[self._offset : self._offset + size]
+        self._offset += size
+        return size
+
+    def _decompress(self, chunk: bytes) -> bytes:
+        out = []
+        while chunk:
+            if self._frame is None or self._frame.eof:
+                self._frame = self._context.decompressobj()
+            out.append(self._frame.decompress(chunk))
+            chunk = self._frame.unused_data if self._frame.eof else b""
+        return b"".join(out)
+
+    def close(self) -> None:
+        self._file.close()
+        super().close()
 
 
 def open_binary(path: str) -> BinaryIO:
@@ -101,12 +155,24 @@ def open_binary(path: str) -> BinaryIO:
     if path.endswith(".xz"):
         return lzma.open(path, "rb")
     if path.endswith(".zst"):
+        return io.BufferedReader(_ZstdFrames(path), buffer_size=1 << 16)
+    return open(path, "rb")
+
+
+def _read_errors() -> tuple[type[BaseException], ...]:
+    """What a damaged file raises while it is read: OS errors, truncated or corrupt
+    compressed streams of every supported kind."""
+    errors: list[type[BaseException]] = [OSError, EOFError, lzma.LZMAError, zlib.error]
+    try:
         import zstandard
 
-        # zstandard's reader has no readline; a buffer over it gives line iteration
-        reader = zstandard.ZstdDecompressor().stream_reader(open(path, "rb"), closefd=True)
-        return io.BufferedReader(reader)
-    return open(path, "rb")
+        errors.append(zstandard.ZstdError)
+    except ImportError:  # pragma: no cover - a dependency
+        pass
+    return tuple(errors)
+
+
+READ_ERRORS = _read_errors()
 
 
 # --- decoding ----------------------------------------------------------------------------
@@ -134,6 +200,10 @@ def decode_bytes(data: bytes, name: str, legacy: str = "auto") -> tuple[str, str
         return data.decode("utf-8"), None
     except UnicodeDecodeError as exc:
         position = exc.start
+        if exc.end == len(data) and exc.reason == "unexpected end of data":
+            raise DataError(f"{name}: UTF-8 cut off in the middle of a character at byte {position} (truncated file?)") from None
+    if legacy == "auto" and _looks_like_damaged_utf8(data):
+        raise DataError(f"{name}: not UTF-8 at byte {position} (damaged UTF-8: most of its non-ASCII bytes are valid UTF-8)")
     if legacy in CODECS and legacy != "viqr":
         return CODECS[legacy].decode_bytes(data), legacy
     if legacy == "auto":
@@ -143,15 +213,26 @@ def decode_bytes(data: bytes, name: str, legacy: str = "auto") -> tuple[str, str
     raise DataError(f"{name}: not UTF-8 at byte {position}")
 
 
+def _looks_like_damaged_utf8(data: bytes) -> bool:
+    """Mostly valid UTF-8 with a few bad bytes: damaged UTF-8, not a legacy encoding, whose
+    letters are single high bytes that almost never form valid UTF-8 sequences."""
+    text = data.decode("utf-8", "replace")
+    bad = text.count("\ufffd") - data.count(b"\xef\xbf\xbd")
+    good = sum(1 for char in text if char > "\x7f") - bad - data.count(b"\xef\xbf\xbd")
+    return good >= 3 and good >= bad
+
+
 # --- reading -----------------------------------------------------------------------------
 
 
 def _read_jsonl(stream: Iterable[bytes], name: str, on_error: ErrorHandler, stats: Stats, raw_records: bool = False) -> Iterator[Doc]:
     count = 0
+    lines = 0  # non-blank: a file of malformed lines is reported line by line, not as empty
     try:
         for lineno, raw in enumerate(stream, 1):
             if not raw.strip():
                 continue
+            lines += 1
             if raw_records:  # parsed (and checked) by the worker that transforms it
                 count += 1
                 yield RawRecord(raw, f"{name}:{lineno}")
@@ -166,7 +247,7 @@ def _read_jsonl(stream: Iterable[bytes], name: str, on_error: ErrorHandler, stat
             yield doc
     finally:
         stats.add("read", "documents", count)  # counted once: this loop is the hot path
-    if not count:
+    if not count and not lines:
         stats.add("read", "skipped_files")
         on_error(DataError(f"{name}: no documents"))
 
@@ -194,7 +275,7 @@ def _read_file(path: str, legacy: str, on_error: ErrorHandler, stats: Stats, raw
         stats.add("read", "skipped_files")
         on_error(error)
         return
-    except (OSError, EOFError, lzma.LZMAError) as exc:
+    except READ_ERRORS as exc:
         stats.add("read", "skipped_files")
         reason = (exc.strerror if isinstance(exc, OSError) else None) or str(exc) or type(exc).__name__
         on_error(DataError(f"{path}: cannot read ({reason})"))
@@ -264,7 +345,7 @@ class Reader:
     raw_records: bool = False
 
     def __post_init__(self) -> None:
-        self.inputs = check_inputs(self.inputs)
+        self.inputs, self.missing = check_inputs(self.inputs)
         if self.stats is None:
             self.stats = Stats()
         if STDIN in self.inputs and self.stdin is None:
@@ -275,7 +356,10 @@ class Reader:
         return self.inputs == [STDIN] and self.stdin is not None and self.stdin.kind == "text"
 
     def __iter__(self) -> Iterator[Doc]:
-        for path in iter_paths(self.inputs, self.protected):
+        for error in self.missing:
+            self.stats.add("read", "skipped_files")
+            self.on_error(error)
+        for path in iter_paths(self.inputs, self.protected, self.on_error):
             if path == STDIN:
                 yield from _read_stdin(self.stdin, self.legacy, self.on_error, self.stats, self.raw_records)
             else:
@@ -317,7 +401,7 @@ class Writer:
         self.output = output if output not in (None, STDIN) else None
         self.fmt = fmt
         self.count = 0
-        self._tmp_path: str | None = None
+        self._target: AtomicFile | None = None
         if self.output is None:
             self._raw = None
             self._stream: BinaryIO = (
@@ -326,25 +410,24 @@ class Writer:
                 else _TextSink(sys.stdout)
             )
         else:
-            directory = os.path.dirname(os.path.abspath(self.output))
-            if not os.path.isdir(directory):
-                raise UsageError(f"{self.output}: the folder {directory} does not exist")
-            fd, self._tmp_path = tempfile.mkstemp(
-                prefix=f".{os.path.basename(self.output)}.", suffix=".tmp", dir=directory
-            )
-            self._raw = os.fdopen(fd, "wb", buffering=1 << 16)
+            self._target = AtomicFile(self.output)
+            self._raw = self._target.handle
             self._stream = _open_compressed(self.output, self._raw)
 
     @property
+    def tmp_path(self) -> str | None:
+        return self._target.tmp_path if self._target is not None and not self._target.done else None
+
+    @property
     def protected_paths(self) -> list[str]:
-        return [p for p in (self.output, self._tmp_path) if p]
+        return [p for p in (self.output, self.tmp_path) if p]
 
     def write(self, doc: Doc) -> None:
         if self.fmt == "jsonl":
             self._stream.write(doc.to_json_bytes() + b"\n")
         else:
             separator = b"\n" if self.count else b""
-            self._stream.write(separator + doc.text.encode("utf-8") + b"\n")
+            self._stream.write(separator + doc.text.encode("utf-8", "surrogatepass") + b"\n")
         self.count += 1
 
     def write_encoded(self, data: bytes) -> None:
@@ -356,29 +439,27 @@ class Writer:
         self.count += 1
 
     def commit(self) -> None:
-        self._stream.flush()
-        if self._tmp_path is None:
-            self._stream.close()
+        if self._target is None:
+            if self._stream is not None:
+                self._stream.flush()
+                self._stream.close()
+                self._stream = None
+            return
+        if self._target.done:
             return
         self._stream.close()
         if self._raw is not self._stream:
             self._raw.close()
-        os.replace(self._tmp_path, self.output)
-        self._tmp_path = None
+        self._target.commit()
 
     def abort(self) -> None:
-        if self._tmp_path is None:
+        if self._target is None or self._target.done:
             return
-        for stream in (self._stream, self._raw):
-            try:
-                stream.close()
-            except (OSError, ValueError):
-                pass
         try:
-            os.unlink(self._tmp_path)
-        except OSError:
+            self._stream.close()
+        except (OSError, ValueError):
             pass
-        self._tmp_path = None
+        self._target.abort()
 
 
 class _TextSink:

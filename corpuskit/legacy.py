@@ -19,6 +19,7 @@ from typing import Callable, Iterable
 
 import regex
 
+from corpuskit.marks import nfc
 from corpuskit.scan import Hint
 from corpuskit.vietnamese import TONE_MARKS, is_vietnamese_word
 
@@ -75,7 +76,7 @@ _VNI_BREVE_TONES = {"è": 0, "é": 1, "ú": 2, "ü": 3, "ë": 4}  # after a: ă
 
 
 def _nfc(text: str) -> str:
-    return unicodedata.normalize("NFC", text)
+    return nfc(text)  # linear even on runs of tone marks (corpuskit.marks)
 
 
 def _build_vni_sequences() -> dict[str, str]:

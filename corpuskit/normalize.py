@@ -32,6 +32,7 @@ from corpuskit.doc import Doc
 from corpuskit.ftfy_check import BADNESS_HINT, any_line_is_bad
 from corpuskit.legacy import ENCODINGS, convert_legacy_text
 from corpuskit.legacy import HINTS as LEGACY_HINTS
+from corpuskit.marks import cap_mark_runs
 from corpuskit.scan import Gate, Hint
 from corpuskit.stats import Stats
 from corpuskit.vietnamese import ETH_HINT, TONE_HINTS, fix_eth, place_tones
@@ -191,10 +192,13 @@ def ftfy_lines_that_need_it(text: str) -> str:
     return "\n".join(segments)
 
 
-def fix_nfc(text: str, config: NormalizeConfig, fired: frozenset[str] | None) -> tuple[str, None]:
+def fix_nfc(text: str, config: NormalizeConfig, fired: frozenset[str] | None) -> tuple[str, str | None]:
+    """NFC; runs of more than 30 combining marks are cut to 30 first (corpuskit.marks),
+    which keeps normalization linear and is reported as `nfc:marks-capped`."""
     if unicodedata.is_normalized("NFC", text):
         return text, None
-    return unicodedata.normalize("NFC", text), None
+    capped, removed = cap_mark_runs(text)
+    return unicodedata.normalize("NFC", capped), "marks-capped" if removed else None
 
 
 def fix_tone(text: str, config: NormalizeConfig, fired: frozenset[str] | None) -> tuple[str, None]:
@@ -326,6 +330,8 @@ def normalize(docs: Iterable[Doc], config: NormalizeConfig = NormalizeConfig(), 
             text, changed = normalize_and_explain(doc.text, config, plan)
             if changed:
                 changed_by.update(f"changed_by_{name.split(':')[0]}" for name in changed)
+                if "nfc:marks-capped" in changed:
+                    changed_by["marks_capped"] += 1
                 earlier = [n for n in doc.metadata.get("normalized", []) if n not in changed]
                 doc = Doc(doc.id, text, {**doc.metadata, "normalized": earlier + changed})
             yield doc

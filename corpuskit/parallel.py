@@ -29,6 +29,9 @@ Transform = Callable[[Iterable[Doc], Stats], Iterator[Doc]]
 
 BATCH_DOCS = 256
 BATCH_BYTES = 4 << 20
+# More workers than this only thrash: each holds batches and compiled rules, and the main
+# process feeds them all. --jobs beyond it is a usage error, not a fork bomb.
+MAX_JOBS = 256
 
 
 def default_jobs() -> int:
@@ -80,10 +83,19 @@ _WORKER: dict = {}
 
 
 def _die_with_parent(parent: int) -> None:
-    """Workers must not outlive the main process (killed by SIGPIPE under `| head`, or by ^C)."""
+    """Workers must not outlive the main process (killed by SIGPIPE under `| head`, or by ^C).
+
+    They also leave signals to the main process: ^C reaches the whole process group, and
+    a worker that raised KeyboardInterrupt would print a traceback; the main process
+    stops, and the workers end with it (SIGTERM, at its default action: exit)."""
+    import signal
+
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    for name in ("SIGTERM", "SIGHUP"):
+        if hasattr(signal, name):
+            signal.signal(getattr(signal, name), signal.SIG_DFL)
     try:  # Linux: the kernel sends SIGTERM when the parent exits
         import ctypes
-        import signal
 
         libc = ctypes.CDLL(None, use_errno=True)
         if libc.prctl(1, signal.SIGTERM, 0, 0, 0) == 0:  # PR_SET_PDEATHSIG

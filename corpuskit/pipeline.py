@@ -49,6 +49,7 @@ class Pipeline:
     steps: list[tuple[str, Any]] = field(default_factory=list)  # (step, its config or rule files)
     output: str = ""
     export: ExportConfig = ExportConfig()
+    rule_sources: list[str] = field(default_factory=list)  # rule files and folders the steps read
 
     def transform(self) -> Callable[[Iterable[Doc], Stats], Iterator[Doc]]:
         """The steps as one stream function (what `corpuskit clean` builds from its options)."""
@@ -103,6 +104,7 @@ def load_pipeline(path: str | Path) -> Pipeline:
     if not inputs or not isinstance(inputs, list):
         raise _fail(path, lines.get("inputs"), "inputs: a list of files, folders or globs")
     steps: list[tuple[str, Any]] = []
+    rule_sources: list[str] = []
     for entry in data.get("steps") or []:
         at = entry.get("__line__") if isinstance(entry, dict) else lines.get("steps")
         names = [k for k in entry if not k.startswith("__")] if isinstance(entry, dict) else []
@@ -120,6 +122,7 @@ def load_pipeline(path: str | Path) -> Pipeline:
                 raise _fail(path, at, f"strip: unknown option {sorted(extra)[0]!r} (allowed: rules)")
             rules = [rules] if isinstance(rules, str) else rules
             paths = [local(r) for r in rules] if rules else [str(default_rules_dir())]
+            rule_sources.extend(paths)
             steps.append((step, load_rules(paths)))
     if [s for s, _ in steps] != sorted((s for s, _ in steps), key=STEPS.index):
         raise _fail(path, lines.get("steps"), "steps run in the order normalize, strip, split")
@@ -142,7 +145,7 @@ def load_pipeline(path: str | Path) -> Pipeline:
         save_to_disk=bool(export_data.get("save_to_disk", False)),
         overwrite=bool(export_data.get("overwrite", False)),
     )
-    return Pipeline(path, name, [local(i) for i in inputs], steps, local(export_data["output"]), config)
+    return Pipeline(path, name, [local(i) for i in inputs], steps, local(export_data["output"]), config, rule_sources)
 
 
 # --- engines -------------------------------------------------------------------------

@@ -210,9 +210,12 @@ def test_failed_run_leaves_no_output_file(tmp_path):
     assert list(tmp_path.iterdir()) == [tmp_path / "in"]
 
 
-def test_missing_input_is_a_usage_error():
-    assert_clean_failure(run("normalize", "no/such/dir"), 2, "no/such/dir: no such file or directory")
-    assert_clean_failure(run("normalize", "no/*.txt"), 2, "no/*.txt: no file matches this pattern")
+def test_missing_input_is_reported_and_the_others_processed():
+    assert_clean_failure(run("normalize", "no/such/dir"), 1, "no/such/dir: no such file or directory")
+    assert_clean_failure(run("normalize", "no/*.txt"), 1, "no/*.txt: no file matches this pattern")
+    result = run("normalize", "no/such.txt", "seeds/000_6f1702e981b77c1e.txt", "--skip-bad")
+    assert result.returncode == 0 and len(records(result.stdout)) == 1
+    assert b"no/such.txt: no such file or directory" in result.stderr
 
 
 def test_closed_pipe_exits_quietly(tmp_path):

@@ -195,8 +195,13 @@ def test_usage_errors(tmp_path):
     (tmp_path / "full" / "x").write_text("x")
     result = invoke("export", tmp_path / "full", source)
     assert result.exit_code == 2 and "not empty (use --overwrite" in result.stderr
-    assert invoke("export", tmp_path / "full", source, "--overwrite", "-q").exit_code == 0
-    assert not (tmp_path / "full" / "x").exists()
+    # --overwrite replaces a dataset corpuskit wrote, never a folder of other things
+    result = invoke("export", tmp_path / "full", source, "--overwrite", "-q")
+    assert result.exit_code == 2 and "not a dataset written by corpuskit" in result.stderr
+    assert (tmp_path / "full" / "x").read_text() == "x"
+    assert invoke("export", tmp_path / "ds", source, "-q").exit_code == 0
+    assert invoke("export", tmp_path / "ds", source, "--overwrite", "-q").exit_code == 0
+    assert sorted(p.name for p in (tmp_path / "ds").iterdir()) == ["README.md", "data"]
     result = invoke("export", tmp_path / "d2", source, "--split", "train=0.5,validation=0.2")
     assert result.exit_code == 2 and "add up to 1" in result.stderr
     result = invoke("export", tmp_path / "d3", source, "--max-shard-size", "lots")
