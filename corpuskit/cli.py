@@ -20,7 +20,7 @@ from corpuskit.legacy import ENCODINGS
 from corpuskit.normalize import TONE_STYLES, NormalizeConfig, normalize
 from corpuskit.outputs import Interrupted, Outputs, install_signal_handlers
 from corpuskit.parallel import MAX_JOBS, Side, default_jobs, run_parallel
-from corpuskit.rules import default_rules_dir, load_rules
+from corpuskit.rules import default_rules_dir, load_rules, slow_patterns
 from corpuskit.stats import Stats
 from corpuskit.split import SplitConfig, split
 from corpuskit.steps import chain_steps
@@ -594,8 +594,15 @@ def rules_group() -> None:
 @click.argument("paths", nargs=-1, required=True)
 @handle_errors
 def rules_check(paths):
-    """Validate rule files (YAML, keys, regexes, ids, includes); errors name file:line."""
+    """Validate rule files (YAML, types of every key, regexes, ids, includes) and probe
+    every regex for catastrophic backtracking; errors name file:line."""
     files = load_rules(paths)
+    problems = slow_patterns(files)
+    for problem in problems:
+        click.echo(f"corpuskit: {problem}", err=True)
+    if problems:
+        raise UsageError(f"{len(problems)} pattern(s) would make strip slow on some lines; rewrite them "
+                         "(e.g. no repetition of a group whose parts can match the same text)")
     for rule_file in files:
         click.echo(f"{rule_file.path}: {rule_file.name}: {len(rule_file.rules)} rules OK")
 

@@ -53,10 +53,25 @@ def collapse_spaces(line: str) -> str:
 
 
 class _LineLoader(yaml.SafeLoader):
-    """A safe loader that remembers the line of every mapping (as key `__line__`)."""
+    """A safe loader that remembers the line of every mapping (as key `__line__`), and
+    refuses what careless or hostile YAML can do: a key given twice (PyYAML would keep the
+    last one in silence) and aliases (`*name`, whose expansion can grow exponentially)."""
+
+    def compose_node(self, parent, index):
+        if self.check_event(yaml.AliasEvent):
+            event = self.peek_event()
+            raise yaml.composer.ComposerError(None, None, f"aliases (*{event.anchor}) are not allowed here", event.start_mark)
+        return super().compose_node(parent, index)
 
 
 def _construct_mapping(loader: _LineLoader, node: yaml.MappingNode) -> dict:
+    seen: set = set()
+    for key_node, _ in node.value:
+        key = getattr(key_node, "value", None)
+        if isinstance(key, str):
+            if key in seen:
+                raise yaml.constructor.ConstructorError(None, None, f"duplicate key {key!r}", key_node.start_mark)
+            seen.add(key)
     mapping = yaml.SafeLoader.construct_mapping(loader, node, deep=True)
     mapping["__line__"] = node.start_mark.line + 1
     mapping["__lines__"] = {key.value: key.start_mark.line + 1 for key, _ in node.value if hasattr(key, "value")}
@@ -82,9 +97,21 @@ def read_yaml_mapping(path: str, what: str, shape: str, error: type[UsageError] 
         raise error(f"{path}:{mark.line + 1 if mark else 1}: invalid YAML: {exc.problem}") from None
     except yaml.YAMLError as exc:
         raise error(f"{path}:1: invalid YAML: {exc}") from None
+    except RecursionError:
+        raise error(f"{path}:1: invalid YAML: nested too deeply") from None
     if not isinstance(data, dict):
         raise error(f"{path}:1: {shape}")
     return raw, data
+
+
+def check_schema(path: str, data: dict, schema: dict, error: type[UsageError] = UsageError) -> None:
+    """Types of every key, against a JSON Schema (corpuskit.schemas); `file:line: where: what`."""
+    from corpuskit.schemas import line_of, validate, where
+
+    problem = validate(data, schema)
+    if problem is not None:
+        line_path, place, message = problem
+        raise error(f"{path}:{line_of(data, line_path)}: {where(place)}: {message}")
 
 
 # --- compiled form -----------------------------------------------------------------------
@@ -145,6 +172,7 @@ class Scope:
     metadata: tuple[tuple[str, tuple[str, ...]], ...] = ()
     path: str | None = None
     text: re.Pattern | regex.Pattern | None = None
+    source: str = ""  # file:line, for messages
 
     def matches(self, text: str, metadata: dict, text_found: bool | None = None) -> bool:
         """`text_found` passes on a search for `text` already made by the caller."""
@@ -297,7 +325,10 @@ def _build_scope(path: str, data: Any, line: int) -> Scope:
             pattern = re.compile(text)
         except re.error:
             pattern = regex.compile(text)
-    return Scope(metadata=tuple(metadata), path=data.get("path"), text=pattern)
+    return Scope(metadata=tuple(metadata), path=data.get("path"), text=pattern, source=f"{path}:{at}")
+
+
+MAX_INCLUDE_DEPTH = 16
 
 
 def load_rule_file(
@@ -305,15 +336,21 @@ def load_rule_file(
     _seen: dict[str, str] | None = None,
     _stack: tuple[str, ...] = (),
     _loaded: set[str] | None = None,
+    _root: str | None = None,
 ) -> list[RuleFile]:
     """Load a rule file and, before it, the files it includes (in order).
 
     A file already loaded in the same call tree (included twice) is not loaded again.
+    Includes stay inside the folder of the file named first (the rule tree), so a rule
+    pack cannot make corpuskit read files elsewhere, and chains are at most 16 deep.
     """
     path = str(path)
     real = str(Path(path).resolve())
+    root = _root if _root is not None else str(Path(real).parent)
     if real in _stack:
         raise RuleError(f"{path}:1: include cycle: {' -> '.join(_stack + (real,))}")
+    if len(_stack) > MAX_INCLUDE_DEPTH:
+        raise RuleError(f"{path}:1: includes nested more than {MAX_INCLUDE_DEPTH} deep")
     loaded_set = _loaded if _loaded is not None else set()
     if real in loaded_set:
         return []
@@ -322,10 +359,13 @@ def load_rule_file(
     lines = data.get("__lines__", {})
     unknown = set(data) - FILE_KEYS - {"__line__", "__lines__"}
     if unknown:
-        key = sorted(unknown)[0]
+        key = sorted(unknown, key=str)[0]
         raise _fail(path, lines.get(key), f"unknown key {key!r} (allowed: {', '.join(sorted(FILE_KEYS))})")
     if not isinstance(data.get("name"), str):
         raise _fail(path, 1, "a rule file needs a name")
+    from corpuskit.schemas import RULE_FILE
+
+    check_schema(path, data, RULE_FILE, RuleError)
     seen = _seen if _seen is not None else {}
     loaded: list[RuleFile] = []
     includes = data.get("include") or []
@@ -333,9 +373,11 @@ def load_rule_file(
         includes = [includes]
     for include in includes:
         target = Path(path).parent / str(include)
+        if not str(target.resolve()).startswith(root.rstrip("/") + "/"):
+            raise _fail(path, lines.get("include"), f"included file {include!r} is outside the rule folder {root}")
         if not target.is_file():
             raise _fail(path, lines.get("include"), f"included file {include!r} not found")
-        loaded.extend(load_rule_file(target, seen, _stack + (real,), loaded_set))
+        loaded.extend(load_rule_file(target, seen, _stack + (real,), loaded_set, root))
     scopes_data = data.get("scope") or []
     if isinstance(scopes_data, dict):
         scopes_data = [scopes_data]
@@ -378,6 +420,28 @@ def load_rules(paths: Iterable[str]) -> list[RuleFile]:
     for path in expand_rule_paths(paths):
         files.extend(load_rule_file(path, seen, (), loaded))
     return files
+
+
+def slow_patterns(files: Iterable[RuleFile]) -> list[str]:
+    """`file:line: ...` for every pattern that backtracks badly on long repetitive lines
+    (corpuskit.limits.probe_backtracking); `rules check` rejects them."""
+    from corpuskit.limits import probe_backtracking
+
+    problems = []
+    for rule_file in files:
+        for scope in rule_file.scopes:
+            if scope.text is not None:
+                found = probe_backtracking(regex.compile(scope.text.pattern), full_line=False)
+                if found:
+                    problems.append(f"{scope.source}: scope text_regex backtracks badly: {found}")
+        for rule in rule_file.rules:
+            for pattern, what in ((rule.pattern, "pattern"), (rule.end_pattern, "cut_to_regex")):
+                if pattern is None:
+                    continue
+                found = probe_backtracking(pattern, full_line=rule.kind != "remove" or what != "pattern")
+                if found:
+                    problems.append(f"{rule.source}: rule {rule.id!r}: {what} backtracks badly: {found}")
+    return problems
 
 
 def default_rules_dir() -> Path:

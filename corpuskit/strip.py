@@ -20,6 +20,8 @@ from typing import Callable, Iterable, Iterator, Sequence
 import regex
 
 from corpuskit.doc import Doc
+from corpuskit.errors import UsageError
+from corpuskit.limits import CALL_SECONDS, TimeLimitExceeded, document_budget, time_limit
 from corpuskit.rules import Rule, RuleFile, collapse_spaces
 from corpuskit.stats import Stats
 
@@ -149,6 +151,25 @@ class CompiledRules:
             r.pattern for r in compiled.removes_apart
         ]
         return compiled
+
+
+    def patterns_with_members(self) -> list[tuple[regex.Pattern, bool, list[Rule]]]:
+        """Every compiled pattern (full-line or searched) with the rules it stands for."""
+        by_id = self.by_id
+        out: list[tuple[regex.Pattern, bool, list[Rule]]] = []
+        for pattern, names in ((self.drop_re, self.drop_names), (self.cut_re, self.cut_names)):
+            if pattern is not None:
+                out.append((pattern, True, [by_id[n] for n in names.values()]))
+        if self.remove_re is not None:
+            out.append((self.remove_re, False, [by_id[n] for n in self.remove_names.values()]))
+        for rule in self.drops_apart + self.cut_regex + [r for r in self.one_by_one if r.pattern is not None]:
+            out.append((rule.pattern, True, [rule]))
+        for rule in self.removes_apart:
+            out.append((rule.pattern, False, [rule]))
+        for rule in self.rules:
+            if rule.end_pattern is not None:
+                out.append((rule.end_pattern, True, [rule]))
+        return out
 
 
 def _matches_line(rule: Rule, stripped: str, key: str | None, folded: str | None) -> regex.Match | bool | None:
@@ -394,19 +415,32 @@ def _signature_set(rule_files: list[RuleFile]):
     return matcher, where
 
 
+class RuleTimeoutError(UsageError):
+    """A rule hit the regex time limit in too many documents: its pattern is broken."""
+
+
+# A rule that hits the time limit in this many documents stops the run (exit 2): its
+# pattern backtracks, and every further document would cost the time limit again.
+MAX_TIMEOUTS_PER_RULE = 5
+
+
 class Stripper:
     """Applies rule files to documents; merges the rules of the applicable files once."""
 
     def __init__(self, rule_files: list[RuleFile]) -> None:
         self.rule_files = rule_files
-        self._compiled: dict[tuple[int, ...], CompiledRules] = {}
+        self._compiled: dict[tuple, CompiledRules] = {}
         self._signatures = _signature_set(rule_files)
+        self.timeouts: Counter = Counter()  # "file:line rule 'id'" -> documents
 
-    def compiled_for(self, indices: tuple[int, ...]) -> CompiledRules:
+    def compiled_for(self, indices: tuple[int, ...], leave_out: frozenset[str] = frozenset()) -> CompiledRules:
         """Merged rules per combination of applicable files (few combinations in practice)."""
-        if indices not in self._compiled:
-            self._compiled[indices] = CompiledRules.build([r for i in indices for r in self.rule_files[i].rules])
-        return self._compiled[indices]
+        key = (indices, leave_out)
+        if key not in self._compiled:
+            self._compiled[key] = CompiledRules.build(
+                [r for i in indices for r in self.rule_files[i].rules if r.id not in leave_out]
+            )
+        return self._compiled[key]
 
     def applicable(self, doc: Doc) -> tuple[int, ...]:
         """The files whose scope takes this document; signatures found in one RE2 scan."""
@@ -429,7 +463,101 @@ class Stripper:
         return tuple(chosen)
 
     def strip_doc(self, doc: Doc) -> StripResult:
-        return strip_text(doc, self.compiled_for(self.applicable(doc)))
+        """Strip one document under a time limit (corpuskit.limits); past it, the slow
+        rules are found, reported and left out for this document."""
+        try:
+            with time_limit(document_budget(len(doc.text))):
+                return strip_text(doc, self.compiled_for(self.applicable(doc)))
+        except TimeLimitExceeded:
+            return self._strip_without_slow_rules(doc)
+
+    # --- past the time limit ------------------------------------------------------------
+
+    def _strip_without_slow_rules(self, doc: Doc) -> StripResult:
+        budget = 0.25 + document_budget(len(doc.text)) / 2
+        slow: list[tuple[str, str]] = []  # (where, what)
+        indices = self._applicable_within(doc, budget, slow)
+        compiled = self.compiled_for(indices)
+        lines = doc.text.split("\n")
+        stripped = [line.strip() for line in lines]
+        bad: dict[str, Rule] = {}
+        for pattern, full, members in compiled.patterns_with_members():
+            if _runs_within(budget, pattern, full, stripped if full else lines):
+                continue
+            for rule in members:  # which of the rules merged into this pattern is slow
+                patterns = [(p, f) for p, f in ((rule.pattern, rule.kind != "remove"), (rule.end_pattern, True)) if p is not None]
+                if len(members) == 1 or not all(_runs_within(budget, p, f, stripped if f else lines) for p, f in patterns):
+                    bad[rule.id] = rule
+        for rule in bad.values():
+            line = _first_slow_line(rule, lines, stripped)
+            slow.append((f"{rule.source} rule '{rule.id}'", f"line {line}" if line else "a line"))
+        leave_out = frozenset(bad)
+        try:
+            with time_limit(2 * document_budget(len(doc.text))):
+                result = strip_text(doc, self.compiled_for(indices, leave_out))
+        except TimeLimitExceeded:  # slow, but no single pattern was: pass the document on as it is
+            slow.append(("strip", "the whole document (passed on unchanged)"))
+            result = StripResult(doc, [], len(lines), len(lines))
+        return self._report(doc, result, slow)
+
+    def _applicable_within(self, doc: Doc, budget: float, slow: list) -> tuple[int, ...]:
+        """`applicable`, each scope signature searched under its own limit; a signature
+        that takes too long counts as not found."""
+        chosen = []
+        for file_index, rule_file in enumerate(self.rule_files):
+            if not rule_file.scopes:
+                chosen.append(file_index)
+                continue
+            for scope in rule_file.scopes:
+                found = None
+                if scope.text is not None:
+                    try:
+                        with time_limit(budget):
+                            found = scope.text.search(doc.text) is not None
+                    except TimeLimitExceeded:
+                        slow.append((f"{scope.source} scope of {rule_file.name}", "text_regex"))
+                        continue
+                if scope.matches(doc.text, doc.metadata, found):
+                    chosen.append(file_index)
+                    break
+        return tuple(chosen)
+
+    def _report(self, doc: Doc, result: StripResult, slow: list[tuple[str, str]]) -> StripResult:
+        for where, _ in slow:
+            self.timeouts[where] += 1
+            if self.timeouts[where] >= MAX_TIMEOUTS_PER_RULE and where != "strip":
+                raise RuleTimeoutError(
+                    f"{where} hit the regex time limit in {MAX_TIMEOUTS_PER_RULE} documents (the last: {doc.id}); "
+                    "its pattern backtracks badly: rewrite it (corpuskit rules check finds such patterns)")
+        if result.doc is None:
+            return result
+        names = [f"{where}: {what}" for where, what in slow]
+        metadata = {**result.doc.metadata, "strip_timeouts": names}
+        return StripResult(Doc(result.doc.id, result.doc.text, metadata), result.removals, result.kept_lines, result.input_lines)
+
+
+def _runs_within(seconds: float, pattern, full: bool, lines: list[str]) -> bool:
+    """Whether one pattern gets through all lines of a document within `seconds`."""
+    try:
+        with time_limit(seconds):
+            for _ in compress(lines, map(pattern.fullmatch if full else pattern.search, lines)):
+                pass
+        return True
+    except TimeLimitExceeded:
+        return False
+
+
+def _first_slow_line(rule: Rule, lines: list[str], stripped: list[str]) -> int | None:
+    """The 1-based line on which a rule's pattern times out (per-call timeouts)."""
+    for index, (line, bare) in enumerate(zip(lines, stripped)):
+        for pattern, full in ((rule.pattern, rule.kind != "remove"), (rule.end_pattern, True)):
+            if pattern is None:
+                continue
+            try:
+                (pattern.fullmatch(bare, timeout=CALL_SECONDS) if full else pattern.search(line, timeout=CALL_SECONDS))
+            except TimeoutError:
+                return index + 1
+    return None
 
 
 def strip(
@@ -466,6 +594,8 @@ def strip(
                 continue
             yield result.doc
     finally:  # counted here and reported once: this loop is the hot path
+        for where, amount in stripper.timeouts.items():
+            stats.add("strip_timeouts", where, amount)
         for rule_file in rule_files:  # which rules made this output (for the dataset card)
             stats.add("strip_rule_files", rule_file.label, len(rule_file.rules))
         for key, amount in counts.items():

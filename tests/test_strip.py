@@ -147,7 +147,7 @@ def test_include_loads_once_and_in_order(tmp_path):
 
 
 @pytest.mark.parametrize("body,message", [
-    ("name: t\nrules:\n  - id: a\n    drop: x\n", "r.yaml:4: unknown key 'drop' in rule"),
+    ("name: t\nrules:\n  - id: a\n    drop: x\n", "r.yaml:4: rules[0]: unknown key 'drop' in rule"),
     ("name: t\nrules:\n  - id: a\n    ignore_case: true\n", "r.yaml:3: rule 'a' has no action"),
     ("name: t\nrules:\n  - id: a\n    drop_line: x\n    cut_from: y\n", "r.yaml:5: rule 'a' has more than one action"),
     ("name: t\nrules:\n  - id: a\n    drop_line_regex: '(unclosed'\n", "r.yaml:4: invalid regex in drop_line_regex"),
@@ -156,8 +156,8 @@ def test_include_loads_once_and_in_order(tmp_path):
     ("name: t\nrules:\n  - {id: a, drop_line: x\n", "r.yaml:4: invalid YAML"),
     ("name: t\nrulez: []\n", "r.yaml:2: unknown key 'rulez'"),
     ("name: t\nrules:\n  - {id: a, capture_regex: 'Theo (.+)'}\n", "r.yaml:3: capture_regex needs at least one named group"),
-    ("name: t\nrules:\n  - {id: a, drop_line: x, first: 0}\n", "r.yaml:3: first must be a whole number"),
-    ("name: t\nrules:\n  - id: a\n    drop_line: x\n    boundary: after\n", "r.yaml:5: boundary must be one of: end, start"),
+    ("name: t\nrules:\n  - {id: a, drop_line: x, first: 0}\n", "r.yaml:3: rules[0].first: expected a whole number of lines, at least 1, got 0"),
+    ("name: t\nrules:\n  - id: a\n    drop_line: x\n    boundary: after\n", "r.yaml:5: rules[0].boundary: 'after' is not one of: end, start"),
     ("name: t\nrules:\n  - {id: a, cut_from: x, boundary: end}\n", "r.yaml:3: boundary goes with"),
 ])
 def test_rule_errors_name_file_and_line(tmp_path, body, message):
