@@ -213,6 +213,14 @@ def handle_errors(command: Callable) -> Callable:
             name = f"{error.filename}: " if error.filename else ""
             click.echo(f"corpuskit: {name}{error.strerror or error}", err=True)
             ctx.exit(1)
+        except (click.exceptions.Exit, click.ClickException):
+            raise
+        except Exception as error:  # a bug: one line here, the traceback with --debug
+            if debug:
+                raise
+            click.echo(f"corpuskit: unexpected error ({type(error).__name__}: {error}); "
+                       "this is a bug: run again with `corpuskit --debug ...` for a traceback and report it", err=True)
+            ctx.exit(1)
 
     return wrapper
 

@@ -87,7 +87,7 @@ def extract_forms(doc: Doc, config: DetectConfig) -> tuple[str, list[tuple[bytes
 
 
 def _key(group: str, form: str) -> bytes:
-    return hashlib.blake2b(f"{group}\x00{form}".encode("utf-8"), digest_size=8).digest()
+    return hashlib.blake2b(f"{group}\x00{form}".encode("utf-8", "surrogatepass"), digest_size=8).digest()
 
 
 @dataclass

@@ -420,6 +420,10 @@ def load_pipeline_stats(paths: Iterable[str]) -> dict:
             data = json.loads(Path(path).read_text(encoding="utf-8"))
         except OSError as exc:
             raise UsageError(f"{path}: cannot read stats file ({exc.strerror})") from None
+        except UnicodeDecodeError as exc:
+            raise UsageError(f"{path}: not a JSON stats file (not UTF-8 at byte {exc.start})") from None
+        except RecursionError:
+            raise UsageError(f"{path}: not a JSON stats file (nested too deeply)") from None
         except json.JSONDecodeError as exc:
             raise UsageError(f"{path}:{exc.lineno}: not a JSON stats file ({exc.msg})") from None
         if not isinstance(data, dict):
@@ -536,9 +540,10 @@ def _check_encodable(doc: Doc, row: dict, skip_text: bool) -> None:
             try:
                 value.encode("utf-8")
             except UnicodeEncodeError as exc:
+                hint = ("corpuskit normalize repairs them" if name != "id" and name != "path"
+                        else "a file name that is not UTF-8: rename the file, or give the document an id in JSON lines")
                 raise DataError(f"{doc.id.encode('utf-8', 'backslashreplace').decode()}: {name} holds a lone surrogate "
-                                f"U+{ord(value[exc.start]):04X} at character {exc.start}, which UTF-8 cannot store "
-                                "(corpuskit normalize repairs surrogates)") from None
+                                f"U+{ord(value[exc.start]):04X} at character {exc.start}, which UTF-8 cannot store ({hint})") from None
 
 
 def _save_to_disk(work: Path, files: dict[str, list[Path]], config: ExportConfig) -> None:

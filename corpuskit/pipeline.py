@@ -31,7 +31,8 @@ from corpuskit.doc import Doc
 from corpuskit.errors import DataError, UsageError
 from corpuskit.export import ExportConfig, export, parse_size, parse_splits
 from corpuskit.normalize import NormalizeConfig
-from corpuskit.rules import default_rules_dir, load_rules, read_yaml_mapping
+from corpuskit.rules import check_schema, default_rules_dir, load_rules, read_yaml_mapping
+from corpuskit.schemas import pipeline_schema
 from corpuskit.split import SplitConfig
 from corpuskit.steps import chain_steps
 from corpuskit.stats import Stats
@@ -85,8 +86,9 @@ def load_pipeline(path: str | Path) -> Pipeline:
     lines = data.get("__lines__", {})
     unknown = set(data) - PIPELINE_KEYS - {"__line__", "__lines__"}
     if unknown:
-        key = sorted(unknown)[0]
+        key = sorted(unknown, key=str)[0]
         raise _fail(path, lines.get(key), f"unknown key {key!r} (allowed: {', '.join(sorted(PIPELINE_KEYS))})")
+    check_schema(path, data, pipeline_schema())  # types of every key, with file:line
 
     def local(item: Any) -> str:
         """Relative to the pipeline file; shown relative to the working folder when inside
