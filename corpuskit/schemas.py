@@ -209,7 +209,8 @@ def describe(error) -> str:
         inside = f" in {error.schema['x-name']}" if "x-name" in error.schema else ""
         return f"unknown key {extra[0]!r}{inside} (allowed: {allowed})" if extra else error.message
     if error.validator == "required":
-        return error.message.replace("is a required property", "is missing")
+        missing = error.message.replace(" is a required property", "")
+        return f"{missing} is missing" + (f": expected {expect}" if expect else "")
     if error.validator == "enum":
         return f"{shown} is not one of: {', '.join(map(str, error.validator_value))}"
     if expect:

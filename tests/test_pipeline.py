@@ -87,10 +87,10 @@ def test_ray_engine_gives_the_same_dataset_as_local(tmp_path):
 
 
 @pytest.mark.parametrize("body,message", [
-    ("inputs: [x]\nsteps:\n  - clean: {}\nexport: {output: o}\n", ":3: each step is one of normalize, strip, split"),
-    ("inputs: [x]\nsteps:\n  - normalize: {tones: new}\nexport: {output: o}\n", ":3: normalize: unknown option 'tones'"),
-    ("inputs: [x]\nsteps: []\nexport: {}\n", ":3: export: needs an output folder"),
-    ("inputs: [x]\nexport: {output: o, shards: 3}\n", ":2: export: unknown option 'shards'"),
+    ("inputs: [x]\nsteps:\n  - clean: {}\nexport: {output: o}\n", ":3: steps[0]: unknown key 'clean' (allowed: normalize, split, strip)"),
+    ("inputs: [x]\nsteps:\n  - normalize: {tones: new}\nexport: {output: o}\n", ":3: steps[0].normalize: unknown key 'tones'"),
+    ("inputs: [x]\nsteps: []\nexport: {}\n", ":3: export: 'output' is missing: expected a mapping with an output folder"),
+    ("inputs: [x]\nexport: {output: o, shards: 3}\n", ":2: export: unknown key 'shards'"),
     ("inputs: [x]\noutput: o\n", ":2: unknown key 'output'"),
     ("inputs: [x\n", ":2: invalid YAML"),
     ("inputs: [x]\nsteps:\n  - split: {}\n  - normalize: {}\nexport: {output: o}\n", "steps run in the order normalize, strip, split"),
