@@ -7,7 +7,7 @@ BIN    := $(VENV)/bin
 SEEDS  := $(sort $(wildcard seeds/*.txt))
 SPLIT  ?= train=0.98,validation=0.02
 
-.PHONY: dataset test lint bench clean
+.PHONY: dataset test fuzz lint bench clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -45,6 +45,10 @@ dataset: build/dataset/README.md
 
 test: $(VENV)/.installed-test
 	$(BIN)/python -m pytest -q
+
+# A long property-based campaign over every command with hostile inputs (tests/test_fuzz.py).
+fuzz: $(VENV)/.installed-test
+	HYPOTHESIS_PROFILE=fuzz $(BIN)/python -m pytest -q tests/test_fuzz.py -p no:cacheprovider
 
 bench: $(VENV)/.installed
 	$(BIN)/python benchmarks/bench_normalize.py

@@ -40,6 +40,11 @@ class DetectConfig:
     group_by: str = "site"  # metadata key whose value groups documents (missing: one group)
 
 
+# Furniture is short; longer lines are not counted (a 50 MB line would otherwise be copied
+# into several forms of its own).
+MAX_FORM_CHARS = 2000
+
+
 def templates(line: str, max_words: int = 6) -> list[str]:
     """The template forms of a line (besides the line itself).
 
@@ -51,6 +56,8 @@ def templates(line: str, max_words: int = 6) -> list[str]:
     ['Cập nhật lúc <N> ngày <N>']
     """
     forms = []
+    if len(line) > MAX_FORM_CHARS:
+        return forms
     numbered = _NUMBER_RE.sub(NUMBER, line)
     if numbered != line:
         forms.append(numbered)
@@ -70,14 +77,16 @@ def extract_forms(doc: Doc, config: DetectConfig) -> tuple[str, list[tuple[bytes
     """A document's group and the forms of its lines, each key once: (key, form, is
     template, position, line). The costly, per-document half of counting."""
     group = str(doc.metadata.get(config.group_by, "")) if config.group_by else ""
-    lines = [collapse_spaces(line) for line in doc.text.split("\n")]
-    lines = [line for line in lines if line]
+    lines = [collapse_spaces(line) if len(line) <= MAX_FORM_CHARS else line for line in doc.text.split("\n")]
+    lines = [line for line in lines if line.strip()]
     seen: set[bytes] = set()
     total = len(lines)
     edge = max(3, total // 5)
     out = []
     for index, line in enumerate(lines):
         place = _POSITIONS[0] if index < edge else _POSITIONS[2] if index >= total - edge else _POSITIONS[1]
+        if len(line) > MAX_FORM_CHARS:  # a paragraph, not furniture: positions count, forms do not
+            continue
         for form, is_template in [(line, False)] + [(t, True) for t in templates(line, config.max_template_words)]:
             key = _key(group, form)
             if key not in seen:

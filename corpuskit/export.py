@@ -123,14 +123,35 @@ def split_of(doc_id: str, splits: tuple[tuple[str, float], ...]) -> str:
     return splits[-1][0]
 
 
-def canonical_words(text: str) -> list[str]:
-    """The words of the text with Unicode form and case normalized: dedup key and word count."""
-    return nfc(text).casefold().split()
+_LONG_TEXT = 1 << 20  # characters: above this, no list of words is built
+# Every character for which str.isspace() is true (what str.split() splits on).
+WHITESPACE = "\t\n\x0b\x0c\r\x1c\x1d\x1e\x1f \x85\xa0\u1680" + "".join(map(chr, range(0x2000, 0x200B))) + "\u2028\u2029\u202f\u205f\u3000"
+_TO_SPACE = str.maketrans(dict.fromkeys(WHITESPACE, " "))
 
 
-def dedup_key(words: list[str]) -> bytes:
-    """Exact-duplicate key: a hash of the canonical words (so spacing does not matter)."""
-    return hashlib.blake2b(" ".join(words).encode("utf-8", "surrogatepass"), digest_size=16).digest()
+def canonical_text(text: str) -> str:
+    """The text with Unicode form, case and spacing normalized: the dedup key's input.
+
+    The same string as `" ".join(text.split())`; a long text (a 50 MB line) is collapsed
+    with whole-string passes instead, so that memory holds a few copies of it rather than
+    a list of millions of word objects.
+    """
+    folded = nfc(text).casefold()
+    if len(folded) < _LONG_TEXT:
+        return " ".join(folded.split())
+    spaced = folded.translate(_TO_SPACE)
+    while "  " in spaced:
+        spaced = spaced.replace("    ", " ").replace("  ", " ")
+    return spaced.strip(" ")
+
+
+def count_words(canonical: str) -> int:
+    return canonical.count(" ") + 1 if canonical else 0
+
+
+def dedup_key(canonical: str) -> bytes:
+    """Exact-duplicate key: a hash of the canonical text (so spacing does not matter)."""
+    return hashlib.blake2b(canonical.encode("utf-8", "surrogatepass"), digest_size=16).digest()
 
 
 class Deduplicator:
@@ -145,16 +166,16 @@ class Deduplicator:
 
             self.lsh = MinHashLSH(threshold=config.near_dup, num_perm=config.num_perm)
 
-    def duplicate_of(self, doc: Doc, words: list[str]) -> tuple[str, str] | None:
+    def duplicate_of(self, doc: Doc, canonical: str) -> tuple[str, str] | None:
         """(kind, kept id) when `doc` duplicates one already kept, else None (and it is kept)."""
         if not self.config.dedup:
             return None
-        key = dedup_key(words)
+        key = dedup_key(canonical)
         kept = self.seen.get(key)
         if kept is not None:
             return "exact", kept
         if self.lsh is not None:
-            signature = self._minhash(words)
+            signature = self._minhash(canonical.split(" "))
             found = self.lsh.query(signature)
             if found:
                 return "near", min(found)
@@ -492,8 +513,9 @@ def export(
             if not doc.text.strip():
                 stats.add("export", "empty")
                 continue
-            words = canonical_words(doc.text)
-            duplicate = dedup.duplicate_of(doc, words)
+            canonical = canonical_text(doc.text)
+            words = count_words(canonical)
+            duplicate = dedup.duplicate_of(doc, canonical)
             if duplicate is not None:
                 kind, kept = duplicate
                 stats.add("export", f"{kind}_duplicates")
@@ -513,9 +535,9 @@ def export(
             f = figures[name]
             f.documents += 1
             f.characters += len(doc.text)
-            f.words += len(words)
+            f.words += words
             f.num_bytes += size
-            f.lengths[_bucket(len(words))] += 1
+            f.lengths[_bucket(words)] += 1
             stats.add("export", "documents_out")
         files = {name: writer.finish() for name, writer in writers.items()}
         if not any(files.values()):
