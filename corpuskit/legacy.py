@@ -47,7 +47,9 @@ _TCVN3_CODES = {
 }
 _TCVN3_GLYPHS = regex.escape("".join(chr(code) for code in _TCVN3_CODES))
 # A word holding at least one glyph code; converted word by word to restore its capitals.
-_TCVN3_WORD_RE = regex.compile(rf"[\p{{L}}{_TCVN3_GLYPHS}]*[{_TCVN3_GLYPHS}][\p{{L}}{_TCVN3_GLYPHS}]*")
+# Anchored at the start of a word: tried from inside words as well, the leading run would
+# be re-scanned from every position of a long glyph-less word (quadratic time).
+_TCVN3_WORD_RE = regex.compile(rf"(?<![\p{{L}}{_TCVN3_GLYPHS}])[\p{{L}}{_TCVN3_GLYPHS}]*[{_TCVN3_GLYPHS}][\p{{L}}{_TCVN3_GLYPHS}]*")
 
 
 def _restore_capitals(word: str) -> str:
