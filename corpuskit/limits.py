@@ -44,12 +44,15 @@ def _on_alarm(signum, frame) -> None:
     raise TimeLimitExceeded()
 
 
+def _timers_available() -> bool:
+    return hasattr(signal, "setitimer") and threading.current_thread() is threading.main_thread()
+
+
 @contextmanager
 def time_limit(seconds: float) -> Iterator[bool]:
     """Raise TimeLimitExceeded in the block after `seconds`. Yields False (and sets no
-    limit) where timers are not available: outside the main thread, or on Windows; the
-    caller then uses per-call timeouts instead."""
-    if not hasattr(signal, "setitimer") or threading.current_thread() is not threading.main_thread():
+    limit) where timers are not available: outside the main thread, or on Windows."""
+    if not _timers_available():
         yield False
         return
     previous = signal.signal(signal.SIGALRM, _on_alarm)
@@ -59,6 +62,34 @@ def time_limit(seconds: float) -> Iterator[bool]:
     finally:
         signal.setitimer(signal.ITIMER_REAL, 0)
         signal.signal(signal.SIGALRM, previous)
+
+
+class DocumentTimer:
+    """`time_limit` for a stream of documents: the handler is installed once per stream
+    (in `start`), so that each document costs only two setitimer calls."""
+
+    def __init__(self) -> None:
+        self.active = False
+        self._previous = None
+
+    def start(self) -> None:
+        if _timers_available():
+            self._previous = signal.signal(signal.SIGALRM, _on_alarm)
+            self.active = True
+
+    def stop(self) -> None:
+        if self.active:
+            signal.setitimer(signal.ITIMER_REAL, 0)
+            signal.signal(signal.SIGALRM, self._previous)
+            self.active = False
+
+    def arm(self, seconds: float) -> None:
+        if self.active:
+            signal.setitimer(signal.ITIMER_REAL, seconds)
+
+    def disarm(self) -> None:
+        if self.active:
+            signal.setitimer(signal.ITIMER_REAL, 0)
 
 
 # --- probing a pattern for catastrophic backtracking ------------------------------------

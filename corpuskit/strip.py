@@ -21,7 +21,7 @@ import regex
 
 from corpuskit.doc import Doc
 from corpuskit.errors import UsageError
-from corpuskit.limits import CALL_SECONDS, TimeLimitExceeded, document_budget, time_limit
+from corpuskit.limits import CALL_SECONDS, DocumentTimer, TimeLimitExceeded, document_budget, time_limit
 from corpuskit.rules import Rule, RuleFile, collapse_spaces
 from corpuskit.stats import Stats
 
@@ -432,6 +432,7 @@ class Stripper:
         self._compiled: dict[tuple, CompiledRules] = {}
         self._signatures = _signature_set(rule_files)
         self.timeouts: Counter = Counter()  # "file:line rule 'id'" -> documents
+        self.timer = DocumentTimer()  # started by strip() for the length of a stream
 
     def compiled_for(self, indices: tuple[int, ...], leave_out: frozenset[str] = frozenset()) -> CompiledRules:
         """Merged rules per combination of applicable files (few combinations in practice)."""
@@ -465,9 +466,18 @@ class Stripper:
     def strip_doc(self, doc: Doc) -> StripResult:
         """Strip one document under a time limit (corpuskit.limits); past it, the slow
         rules are found, reported and left out for this document."""
+        if not self.timer.active:
+            try:
+                with time_limit(document_budget(len(doc.text))):
+                    return strip_text(doc, self.compiled_for(self.applicable(doc)))
+            except TimeLimitExceeded:
+                return self._strip_without_slow_rules(doc)
         try:
-            with time_limit(document_budget(len(doc.text))):
+            self.timer.arm(document_budget(len(doc.text)))
+            try:
                 return strip_text(doc, self.compiled_for(self.applicable(doc)))
+            finally:
+                self.timer.disarm()
         except TimeLimitExceeded:
             return self._strip_without_slow_rules(doc)
 
@@ -576,6 +586,7 @@ def strip(
     stripper = Stripper(rule_files)
     counts: Counter = Counter()
     by_rule: Counter = Counter()
+    stripper.timer.start()
     try:
         for doc in docs:
             result = stripper.strip_doc(doc)
@@ -594,6 +605,7 @@ def strip(
                 continue
             yield result.doc
     finally:  # counted here and reported once: this loop is the hot path
+        stripper.timer.stop()
         for where, amount in stripper.timeouts.items():
             stats.add("strip_timeouts", where, amount)
         for rule_file in rule_files:  # which rules made this output (for the dataset card)
