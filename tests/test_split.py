@@ -13,7 +13,7 @@ from click.testing import CliRunner
 
 from corpuskit.cli import cli
 from corpuskit.doc import Doc
-from corpuskit.rules import load_rules
+from corpuskit.rules import default_rules_dir, load_rules
 from corpuskit.split import SplitConfig, find_parts, split, split_fused
 from corpuskit.stats import Stats
 from corpuskit.strip import strip
@@ -215,7 +215,7 @@ def test_title_with_dated_lead_starts_a_new_article_in_english_and_vietnamese():
         {LONG_EN}
         Floods force thousands from their homes in the river delta
         LONDON (Reuters) - Heavy rain flooded the delta on Monday, forcing thousands of families from their homes and closing roads.
-        {LONG_EN}
+        Rescue teams used boats to reach villages cut off by the water, and shelters opened in schools.
     """)
     assert len(parts) == 2 and parts[1].title.startswith("Floods force") and "dated lead" in parts[1].reason
     parts = parts_of(f"""
@@ -223,7 +223,7 @@ def test_title_with_dated_lead_starts_a_new_article_in_english_and_vietnamese():
         {LONG_VI}
         Mưa lớn gây ngập sâu nhiều tuyến phố tại Hà Nội chiều qua
         Chiều 12/8, mưa lớn kéo dài khiến nhiều tuyến phố tại Hà Nội ngập sâu, giao thông ùn tắc nghiêm trọng.
-        {LONG_VI}
+        Lực lượng cứu hộ dùng xuồng đưa người dân ra khỏi khu vực ngập, nhiều trường học mở cửa làm nơi tránh trú.
     """)
     assert len(parts) == 2 and parts[1].title.startswith("Mưa lớn")
 
@@ -411,6 +411,32 @@ def test_a_question_title_mid_page_starts_an_article():
         {LONG_VI}
         Vì sao giá vàng thế giới liên tục lập đỉnh mới trong tháng này?
         Sáng 12/8, giá vàng thế giới tiếp tục tăng mạnh, vượt mốc cao nhất từ trước tới nay, khiến giới đầu tư bất ngờ.
-        {LONG_VI}
+        Các chuyên gia cho rằng nhu cầu trú ẩn an toàn đẩy giá kim loại quý đi lên.
     """)
     assert [p.title for p in parts][1] == "Vì sao giá vàng thế giới liên tục lập đỉnh mới trong tháng này?"
+
+
+def test_a_sub_heading_that_continues_the_topic_stays_inside():
+    """Shaped like a title with a lead that echoes it, but the text on both sides is about
+    the same thing: a sub-heading, kept inside the article (and said so by --explain)."""
+    text = "\n".join([
+        "Giá xăng dầu tăng lần thứ ba liên tiếp từ chiều nay",
+        "Chiều nay, liên Bộ Công Thương - Tài chính điều chỉnh giá xăng dầu, giá xăng RON 95 tăng 500 đồng mỗi lít.",
+        "Đây là lần tăng giá xăng dầu thứ ba liên tiếp, khiến giá xăng RON 95 lên mức cao nhất trong năm.",
+        "Giá xăng dầu thế giới tăng do nguồn cung xăng dầu bị thắt chặt",
+        "Theo liên Bộ, giá xăng dầu thế giới tăng mạnh trong kỳ điều hành vừa qua do nguồn cung xăng dầu thắt chặt.",
+        "Giá xăng RON 95 và giá dầu diesel trong nước vì thế tăng theo giá xăng dầu thế giới, liên Bộ cho biết.",
+    ])
+    result = find_parts(text)
+    assert len(result.parts) == 1
+    assert [(j, why.split(" (")[0]) for j, why in result.kept_inside] == [(3, "sub-heading")]
+    assert "continuity" in result.kept_inside[0][1]
+
+
+def test_a_credit_line_after_the_last_article_goes_to_metadata():
+    doc = Doc("p", "Câu đầu của bài báo này khá dài và đầy đủ.\nCâu cuối của bài.\nTheo Hà Trang\nVietnamnet", {})
+    stripped = next(strip([doc], load_rules([str(default_rules_dir())])))
+    articles = list(split([stripped]))
+    assert len(articles) == 1
+    assert articles[0].metadata["credit"] == "Vietnamnet" and articles[0].metadata["source"] == "Hà Trang"
+    assert articles[0].text == "Câu đầu của bài báo này khá dài và đầy đủ.\nCâu cuối của bài."
