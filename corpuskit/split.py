@@ -306,6 +306,7 @@ def find_parts(text: str, boundaries: list | None = None, config: SplitConfig = 
                 starts.setdefault(para, rule)
 
     kept_inside: list[tuple[int, str]] = []
+    signoffs: dict[int, str] = {}  # paragraph -> an author's name that ends the article before it
     first_title = paras[0] if n > 1 and is_title_shaped(paras[0], config) else None
     first_words = first_title.count(" ") + 1 if first_title is not None else 0
     titled = {0} if first_title is not None else set()  # part starts known to be title-shaped
@@ -320,6 +321,18 @@ def find_parts(text: str, boundaries: list | None = None, config: SplitConfig = 
                 starts[j] = "doubled-title"
                 titled.add(j)
                 continue
+            if j + 1 < b and _is_signoff(paras[j]) and page.ends(j - 1) and not _named_after(paras[j], paras[j + 1]):
+                # What follows the name: a lead, or a title and its lead.
+                titled_next = j + 2 < b and is_title_shaped(paras[j + 1], config) and page.lens[j + 2] >= config.min_lead_chars
+                if titled_next or page.lens[j + 1] >= config.min_lead_chars:
+                    w = config.continuity_paragraphs
+                    score = continuity(" ".join(paras[max(a, j - w) : j]), " ".join(paras[j + 1 : j + 1 + w]))
+                    if score < config.continuity:  # an author's name, then another topic: a new article
+                        starts[j + 1] = f"signoff (continuity {score:g})"
+                        signoffs[j] = paras[j]
+                        if titled_next:
+                            titled.add(j + 1)
+                        continue
             signals = _title_signals(page, j, b, first_words, config)
             if "card" in signals or len(signals) >= config.min_signals:
                 if "card" not in signals:  # a sub-heading continues the topic of the text above it
@@ -353,7 +366,10 @@ def find_parts(text: str, boundaries: list | None = None, config: SplitConfig = 
         if found_inside:  # values found inside this part; a boundary's own take precedence
             for para in sorted(p for p in found_inside if start <= p < end):
                 values = {**found_inside[para], **values}
-        part = Part(start, end, starts[start], values=values, ended_by_rule=ending is not None)
+        if end - 1 in signoffs and end - 1 > start:
+            end -= 1  # the name goes to metadata, not to the text
+            values = {**values, "author": signoffs[end]}
+        part = Part(start, end, starts[start], values=values, ended_by_rule=ending is not None or end in signoffs)
         _fill(part, page, config, len(parts), start in titled or (start > 0 and None))
         parts.append(part)
     return SplitResult(parts, paras, kept_inside, credit)
@@ -385,6 +401,24 @@ def _continuity_verdict(paras: list[str], a: int, j: int, b: int, dated: bool, c
 def ended_at_start(ended: dict, index: int) -> dict:
     """`ended` when a rule ended the part before paragraph `index` (else empty)."""
     return ended if index in ended else {}
+
+
+_NAME = r"\p{Lu}[\p{Ll}.]*(?:[ .]\p{Lu}[\p{Ll}.]*){1,3}"
+_SIGNOFF = regex.compile(rf"{_NAME}(?:(?: - |, | và | & ){_NAME}){{0,2}}")
+
+
+def _is_signoff(line: str) -> bool:
+    """An author's name alone on a line: two to four capitalised words ("Trường Thịnh",
+    "H.Long", "Nguyễn Thị Minh Anh"), or a few such names ("Hương Giang - Trường Thịnh"),
+    as many sites sign their articles."""
+    return len(line) <= 60 and _SIGNOFF.fullmatch(line) is not None
+
+
+def _named_after(name: str, paragraph: str) -> bool:
+    """The name comes back in the paragraph after it: a heading that introduces a person
+    (a list of portraits), not the signature of the article before."""
+    words = [w for w in _WORDS.findall(name) if len(w) >= 3]
+    return any(w in paragraph for w in words)
 
 
 def _is_credit(line: str, config: SplitConfig) -> bool:

@@ -14,7 +14,7 @@ from click.testing import CliRunner
 from corpuskit.cli import cli
 from corpuskit.doc import Doc
 from corpuskit.rules import default_rules_dir, load_rules
-from corpuskit.split import SplitConfig, find_parts, split, split_fused
+from corpuskit.split import SplitConfig, article_docs, find_parts, split, split_fused
 from corpuskit.stats import Stats
 from corpuskit.strip import strip
 
@@ -440,3 +440,30 @@ def test_a_credit_line_after_the_last_article_goes_to_metadata():
     assert len(articles) == 1
     assert articles[0].metadata["credit"] == "Vietnamnet" and articles[0].metadata["source"] == "Hà Trang"
     assert articles[0].text == "Câu đầu của bài báo này khá dài và đầy đủ.\nCâu cuối của bài."
+
+
+def test_an_author_line_then_a_new_topic_ends_the_article():
+    """Two articles glued without a title between them: the first ends with its author's
+    name, the second is about something else. The name goes to the first one's metadata."""
+    text = "\n".join([
+        "Giá xăng RON 95 tăng 500 đồng mỗi lít từ chiều nay theo quyết định của liên Bộ Công Thương và Tài chính.",
+        "Đây là lần điều chỉnh giá xăng thứ ba liên tiếp trong tháng, các cửa hàng xăng dầu đã niêm yết giá mới.",
+        "Minh Châu",
+        "Đội tuyển bóng đá nữ Việt Nam đã thắng đậm trong trận giao hữu tối qua trên sân vận động Thống Nhất.",
+        "Huấn luyện viên trưởng hài lòng với lối chơi của các cầu thủ trẻ và tinh thần thi đấu của toàn đội bóng.",
+    ])
+    result = find_parts(text)
+    assert [p.reason.split(" (")[0] for p in result.parts] == ["start", "signoff"]
+    articles = article_docs(Doc("p", text, {}), result)
+    assert articles[0].metadata["author"] == "Minh Châu" and "Minh Châu" not in articles[0].text
+    assert articles[1].text.startswith("Đội tuyển bóng đá nữ")
+
+
+def test_a_name_heading_that_the_next_paragraph_talks_about_is_not_a_signoff():
+    text = "\n".join([
+        "Nhiều ngôi sao điện ảnh từng nổi tiếng rồi vắng bóng khỏi màn ảnh lớn trong nhiều năm liền.",
+        "Lê Minh Anh",
+        "Lê Minh Anh từng đóng vai chính trong bộ phim truyền hình ăn khách nhất năm 2005 trên sóng quốc gia.",
+        "Sau đó, cô chuyển sang kinh doanh thời trang và hiếm khi xuất hiện trước ống kính của báo giới.",
+    ])
+    assert len(find_parts(text).parts) == 1
