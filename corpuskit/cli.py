@@ -18,7 +18,7 @@ from corpuskit.detect import DetectConfig, detect, draft_rules
 from corpuskit.io import Reader, Writer
 from corpuskit.legacy import ENCODINGS
 from corpuskit.normalize import TONE_STYLES, NormalizeConfig, normalize
-from corpuskit.outputs import Interrupted, Outputs, install_signal_handlers
+from corpuskit.outputs import Interrupted, Outputs, install_signal_handlers, write_stats
 from corpuskit.parallel import MAX_JOBS, Side, default_jobs, run_parallel
 from corpuskit.rules import default_rules_dir, load_rules, slow_patterns
 from corpuskit.stats import Stats
@@ -137,7 +137,7 @@ def run_stream(
         reader = Reader(inputs, legacy=legacy)
     reader.on_error, reader.stats, reader.raw_records = on_error, stats, jobs > 1
     outputs = outputs if outputs is not None else Outputs(reader.inputs)
-    try:
+    with outputs:
         outputs.check_file(output, "-o")
         stats_file = outputs.open(stats_path, "--stats")
         fmt = to or ("text" if reader.plain_text_stdin else "jsonl")
@@ -159,13 +159,8 @@ def run_stream(
             written = [name for name in (output, stats_path) if name]
             note = f"; {' and '.join(written)} {'was' if len(written) == 1 else 'were'} not written" if written else ""
             raise DataError(f"{len(problems)} input(s) could not be read{note} (use --skip-bad to go on without them)")
-        if stats_file is not None:
-            stats_file.handle.write((stats.to_json() + "\n").encode("utf-8"))
+        write_stats(stats_file, stats)
         warn_about(stats, quiet)
-        outputs.commit()
-    except BaseException:
-        outputs.abort()
-        raise
     return stats
 
 
@@ -474,14 +469,9 @@ def export_command(out_dir, inputs, split_spec, max_shard_size, dedup, near_dup,
     duplicates = outputs.jsonl(duplicates_path, "--duplicates")
     stats_file = outputs.open(stats_path, "--stats")
     reader.protected = outputs.temporaries()
-    try:
+    with outputs:
         figures = export(checked(reader), out_dir, config, stats, pipeline, duplicates.write if duplicates_path else None)
-        if stats_file is not None:
-            stats_file.handle.write((stats.to_json() + "\n").encode("utf-8"))
-        outputs.commit()
-    except BaseException:
-        outputs.abort()
-        raise
+        write_stats(stats_file, stats)
     if not quiet:
         counts = stats.as_dict().get("export", {})
         per_split = ", ".join(f"{n} {f.documents}" for n, f in figures.items())
@@ -522,18 +512,13 @@ def run_command(pipeline_path, engine, jobs, address, num_cpus, skip_bad, stats_
     outputs = Outputs(pipeline.inputs, also_read=[pipeline_path, *pipeline.rule_sources])
     outputs.check_folder(pipeline.output, "export.output", pipeline.export.overwrite)
     stats_file = outputs.open(stats_path, "--stats")
-    try:
+    with outputs:
         if engine == "ray":
             stats = run_ray(pipeline, address=address, num_cpus=num_cpus, skip_bad=skip_bad, on_error=on_error)
         else:
             stats = run_local(pipeline, jobs=jobs, skip_bad=skip_bad, on_error=on_error)
-        if stats_file is not None:
-            stats_file.handle.write((stats.to_json() + "\n").encode("utf-8"))
+        write_stats(stats_file, stats)
         warn_about(stats, quiet)
-        outputs.commit()
-    except BaseException:
-        outputs.abort()
-        raise
     if not quiet:
         counts = stats.as_dict()
         click.echo(f"corpuskit: {pipeline.name}: {counts.get('read', {}).get('documents', 0)} pages → "
@@ -578,7 +563,7 @@ def detect_command(inputs, output, min_docs, min_share, group_by, top, name, ski
     else:
         target = outputs.open(output, "-o")
         reader.protected = outputs.temporaries()
-    try:
+    with outputs:
         detector = detect(reader, config, jobs=jobs)
         if problems and not skip_bad:
             raise DataError(f"{len(problems)} input(s) could not be read (use --skip-bad to go on without them)")
@@ -587,10 +572,6 @@ def detect_command(inputs, output, min_docs, min_share, group_by, top, name, ski
             click.echo(draft.decode("utf-8", "replace"), nl=False)
         else:
             target.handle.write(draft)
-        outputs.commit()
-    except BaseException:
-        outputs.abort()
-        raise
 
 
 @cli.group("rules")

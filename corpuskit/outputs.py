@@ -241,6 +241,18 @@ class Outputs:
     def temporaries(self) -> list[str]:
         return [getattr(item, "tmp_path", "") for item in self.pending if getattr(item, "tmp_path", "")]
 
+    def __enter__(self) -> "Outputs":
+        return self
+
+    def __exit__(self, kind, value, traceback) -> bool:
+        """Leaving the block normally commits every output; an exception (^C, a signal,
+        bad data) removes them all."""
+        if kind is None:
+            self.commit()
+        else:
+            self.abort()
+        return False
+
     def commit(self) -> None:
         """The command succeeded: every output takes its final name."""
         try:
@@ -255,15 +267,10 @@ class Outputs:
             item.abort()
 
 
-def write_atomically(path: str, data: bytes) -> None:
-    """A whole small file (a stats file), through a temporary."""
-    target = AtomicFile(path)
-    try:
-        target.handle.write(data)
-        target.commit()
-    except BaseException:
-        target.abort()
-        raise
+def write_stats(target: AtomicFile | None, stats) -> None:
+    """A --stats file's content (committed with the command's other outputs)."""
+    if target is not None:
+        target.handle.write((stats.to_json() + "\n").encode("utf-8"))
 
 
 def replace_folder(work: Path, out_dir: Path) -> None:
