@@ -84,6 +84,7 @@ class SplitConfig:
     continuity_dip_below: float = 0.3  # ... between this and `continuity`, a dip decides
     continuity_depth: float = 0.12  # how deep a dip must be (TextTiling's depth score)
     max_credit_words: int = 4  # a last fragment this short, after an article's end, is a credit line
+    teaser_words: int = 80  # a truncated part shorter than this (in words) is a teaser, whatever its paragraphs
 
 
 @dataclass
@@ -442,8 +443,8 @@ def _fill(part: Part, page: _Page, config: SplitConfig, index: int, titled: bool
         part.body = chunk
     if not part.body:
         part.teaser = "title-only"
-    elif page.truncated(part.end - 1) and len(part.body) <= 2:
-        part.teaser = "truncated"
+    elif page.truncated(part.end - 1) and sum(p.count(" ") + 1 for p in part.body) < config.teaser_words:
+        part.teaser = "truncated"  # short and cut off: a teaser; a long article may end in "..."
     elif index > 0 and part.title is not None and len(part.body) == 1 and not part.ended_by_rule:
         part.teaser = "card"
     elif doubled and len(part.body) <= 2 and not part.ended_by_rule:

@@ -467,3 +467,18 @@ def test_a_name_heading_that_the_next_paragraph_talks_about_is_not_a_signoff():
         "Sau đó, cô chuyển sang kinh doanh thời trang và hiếm khi xuất hiện trước ống kính của báo giới.",
     ])
     assert len(find_parts(text).parts) == 1
+
+
+def test_a_long_article_ending_in_an_ellipsis_is_not_a_teaser():
+    long_paragraph = " ".join(["Người dân trong vùng đã quen với cảnh nước lên mỗi mùa mưa bão hằng năm."] * 8)
+    parts = parts_of(f"""
+        Mùa nước nổi ở miền Tây năm nay đến sớm hơn mọi năm
+        {long_paragraph}
+        Họ chờ nước rút để bắt đầu vụ mùa mới, nhưng năm nay thì...
+    """)
+    assert len(parts) == 1 and parts[0].teaser is None
+    parts = parts_of("""
+        Mùa nước nổi ở miền Tây năm nay đến sớm hơn mọi năm
+        Họ chờ nước rút để bắt đầu vụ mùa mới, nhưng năm nay thì...
+    """)
+    assert parts[0].teaser == "truncated"
