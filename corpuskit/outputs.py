@@ -18,12 +18,15 @@ files (`--removed`, `--report`, `--stats`, `--duplicates`, a draft rule file) al
 
 from __future__ import annotations
 
+import json
 import os
 import shutil
 import signal
 import tempfile
 from pathlib import Path
 from typing import IO, Iterable
+
+import orjson
 
 from corpuskit.errors import UsageError
 
@@ -135,13 +138,9 @@ class JsonLinesFile:
 
     def write(self, record: dict) -> None:
         if self.target is not None:
-            import orjson
-
             try:
                 data = orjson.dumps(record)
             except (orjson.JSONEncodeError, TypeError):  # lone surrogates: escaped, still JSON
-                import json
-
                 data = json.dumps(record, ensure_ascii=True).encode("ascii")
             self.target.handle.write(data + b"\n")
 

@@ -351,7 +351,7 @@ def find_parts(text: str, boundaries: list | None = None, config: SplitConfig = 
     ordered = sorted(starts)
     credit = None
     last = ordered[-1] if ordered else 0
-    if last > 0 and last in ended_at_start(ended, last) and n - last == 1 and _is_credit(paras[last], config):
+    if last > 0 and last in ended and n - last == 1 and _is_credit(paras[last], config):
         credit = paras[last]  # "Tổng hợp", "Dân Việt" after the sign-off: the article's credit
         del starts[last]
         ordered.pop()
@@ -397,11 +397,6 @@ def _continuity_verdict(paras: list[str], a: int, j: int, b: int, dated: bool, c
             return f"continuity {score:g}, depth {depth:g}"
         return f"sub-heading (continuity {score:g} ≥ {config.continuity:g}, depth {depth:g} < {config.continuity_depth:g})"
     return f"sub-heading (continuity {score:g} ≥ {config.continuity:g})"
-
-
-def ended_at_start(ended: dict, index: int) -> dict:
-    """`ended` when a rule ended the part before paragraph `index` (else empty)."""
-    return ended if index in ended else {}
 
 
 _NAME = r"\p{Lu}[\p{Ll}.]*(?:[ .]\p{Lu}[\p{Ll}.]*){1,3}"
