@@ -253,6 +253,54 @@ split_options = _apply([
 ])
 
 
+def _comma_list(ctx, param, value):
+    """--keep-lang vi,en and --pii-kinds email,phone: comma-separated, repeatable."""
+    return tuple(item.strip() for chunk in value for item in chunk.split(",") if item.strip())
+
+
+filter_options = _apply([
+    click.option("-p", "--packs", "pack_paths", multiple=True, metavar="PACK",
+                 help="Filter pack: a YAML file, a folder of them, or a bundled name (gopher, c4, fineweb, vi-news); "
+                      "repeatable. Default: every bundled pack in filters/."),
+    click.option("--mode", "filter_mode", type=click.Choice(["drop", "tag"]), default="drop", show_default=True,
+                 help="drop documents that fail a filter, or tag: keep all, signals and verdicts in metadata.quality."),
+    click.option("--pii", "pii_mode", type=click.Choice(["replace", "tag", "off"]), default="replace", show_default=True,
+                 help="Personal data (emails, phones, IPs, card and ID numbers): replace by <EMAIL>, <PHONE>, ...; count only; or leave."),
+    click.option("--pii-kinds", multiple=True, callback=_comma_list, metavar="KINDS",
+                 help="Comma-separated kinds to look for (email,phone,ip,card,national_id). Default: all."),
+    click.option("--keep-lang", multiple=True, callback=_comma_list, metavar="LANGS",
+                 help="Keep only documents in these languages (comma-separated ISO codes, e.g. vi,en)."),
+    click.option("--min-lang-confidence", type=click.FloatRange(0, 1), default=0.0, show_default=True,
+                 help="With --keep-lang: the language model's probability a kept document needs."),
+    click.option("--lang-paragraphs", type=click.Choice(["auto", "all", "off"]), default="auto", show_default=True,
+                 help="Identify paragraphs one by one to flag mixed-language documents: when unsure (auto), always, never."),
+    click.option("--rejected", "rejected_path", metavar="FILE", type=click.Path(dir_okay=False),
+                 help="Write every dropped document as a JSON line, with the filter, its file:line, the value and the threshold."),
+])
+
+
+def _filter_config(filter_mode, pii_mode, pii_kinds, keep_lang, min_lang_confidence, lang_paragraphs):
+    from corpuskit.filter.step import FilterConfig
+
+    try:
+        return FilterConfig(mode=filter_mode, pii=pii_mode, keep_lang=keep_lang, min_lang_confidence=min_lang_confidence,
+                            lang_paragraphs=lang_paragraphs, **({"pii_kinds": pii_kinds} if pii_kinds else {}))
+    except ValueError as error:
+        raise UsageError(str(error)) from None
+
+
+def _load_filter_packs(pack_paths):
+    from corpuskit.filter.packs import default_packs_dir, load_packs
+
+    return load_packs(list(pack_paths) or [str(default_packs_dir())])
+
+
+def _pack_sources(pack_paths) -> list[str]:
+    from corpuskit.filter.packs import default_packs_dir, expand_pack_paths
+
+    return expand_pack_paths(list(pack_paths) or [str(default_packs_dir())])
+
+
 @cli.command("normalize")
 @stream_options
 @normalize_options
@@ -381,33 +429,88 @@ def split_command(inputs, output, to, skip_bad, stats_path, quiet, jobs, keep_te
 @normalize_options
 @rule_options
 @split_options
+@click.option("--filter/--no-filter", "run_filter", default=False, show_default=True,
+              help="Also run the filter step after split (language, quality, personal data).")
+@filter_options
 @handle_errors
 def clean_command(inputs, output, to, skip_bad, stats_path, quiet, jobs, legacy, tone, use_ftfy, nfc, dstroke, whitespace,
-                  rule_paths, removed_path, keep_teasers, report_path):
-    """normalize → strip → split with no JSON between the steps: same options, same output as the pipe.
+                  rule_paths, removed_path, keep_teasers, report_path, run_filter, pack_paths, filter_mode, pii_mode,
+                  pii_kinds, keep_lang, min_lang_confidence, lang_paragraphs, rejected_path):
+    """normalize → strip → split (→ filter) with no JSON between the steps: same options, same output as the pipe.
 
     \b
     Examples:
       corpuskit clean seeds/ -o articles.jsonl --stats clean.stats.json
       corpuskit clean dump/ -r rules/ -r my-site.yaml --removed removed.jsonl --keep-teasers
+      corpuskit clean dump/ --filter --keep-lang vi --rejected rejected.jsonl
     """
+    filter_flags = {"-p": pack_paths, "--rejected": rejected_path, "--keep-lang": keep_lang, "--pii-kinds": pii_kinds}
+    if not run_filter and any(filter_flags.values()):
+        raise UsageError(f"{next(k for k, v in filter_flags.items() if v)} is an option of the filter step: add --filter")
     normalize_config = NormalizeConfig(legacy=legacy, ftfy=use_ftfy, nfc=nfc, tone=tone, dstroke=dstroke, whitespace=whitespace)
     files = _load_rule_files(rule_paths)
     split_config = SplitConfig(keep_teasers=keep_teasers)
+    steps = [("normalize", normalize_config), ("strip", files), ("split", split_config)]
+    if run_filter:
+        from corpuskit.filter.step import rejected_record
+
+        steps.append(("filter", (_filter_config(filter_mode, pii_mode, pii_kinds, keep_lang, min_lang_confidence,
+                                                lang_paragraphs), _load_filter_packs(pack_paths))))
     reader, outputs = _prepare(inputs, rule_paths, legacy)
+    if run_filter:
+        outputs = Outputs(reader.inputs, also_read=_rule_sources(rule_paths) + _pack_sources(pack_paths))
     outputs.check_file(output, "-o")
     removed = outputs.jsonl(removed_path, "--removed")
     reports = outputs.jsonl(report_path, "--report")
+    rejected = outputs.jsonl(rejected_path, "--rejected")
     side = Side()
     emit_removal = side.sink("removed", removed.write)
     emit_report = side.sink("report", reports.write)
+    emit_rejected = side.sink("rejected", rejected.write)
     on_removal = (lambda removal: emit_removal(removal.as_dict())) if removed_path else None
     on_result = (lambda doc, result, articles: emit_report(split_report(doc, result, articles))) if report_path else None
+    on_reject = (lambda doc, verdict: emit_rejected(rejected_record(doc, verdict))) if rejected_path else None
 
-    transform = chain_steps([("normalize", normalize_config), ("strip", files), ("split", split_config)], on_removal, on_result)
+    transform = chain_steps(steps, on_removal, on_result, on_reject)
 
     run_stream(transform, inputs, output, to, skip_bad, stats_path, quiet, legacy=legacy, jobs=jobs, side=side,
                outputs=outputs, reader=reader)
+
+
+@cli.command("filter")
+@stream_options
+@filter_options
+@click.option("--explain", "explain_flag", is_flag=True, help="Print each document's language and every signal against its threshold, instead of JSON.")
+@handle_errors
+def filter_command(inputs, output, to, skip_bad, stats_path, quiet, jobs, pack_paths, filter_mode, pii_mode, pii_kinds,
+                   keep_lang, min_lang_confidence, lang_paragraphs, rejected_path, explain_flag):
+    """Language ID, quality filters (Gopher, C4, FineWeb, Vietnamese news) and personal data.
+
+    Every dropped document is counted per filter in --stats and written, with the
+    filter, its file:line, the signal's value and the threshold, to --rejected.
+
+    \b
+    Examples:
+      corpuskit clean seeds/ | corpuskit filter --rejected rejected.jsonl
+      corpuskit filter articles.jsonl -p gopher -p c4 --keep-lang en --mode tag
+      corpuskit filter articles.jsonl --explain | less
+    """
+    from corpuskit.filter.step import explain as filter_explain
+    from corpuskit.filter.step import filter_documents, rejected_record
+
+    config = _filter_config(filter_mode, pii_mode, pii_kinds, keep_lang, min_lang_confidence, lang_paragraphs)
+    packs = _load_filter_packs(pack_paths)
+    reader = Reader(inputs)
+    outputs = Outputs(reader.inputs, also_read=_pack_sources(pack_paths))
+    outputs.check_file(output, "-o")
+    rejected = outputs.jsonl(rejected_path, "--rejected")
+    side = Side()
+    emit_rejected = side.sink("rejected", rejected.write)
+    on_reject = (lambda doc, verdict: emit_rejected(rejected_record(doc, verdict))) if rejected_path else None
+    on_verdict = (lambda doc, verdict: click.echo(filter_explain(doc, verdict, packs))) if explain_flag else None
+
+    _run_step(lambda docs, stats: filter_documents(docs, packs, config, stats, on_reject, on_verdict), explain_flag, side,
+              outputs, reader, inputs, output, to, skip_bad, stats_path, quiet, jobs)
 
 
 @cli.command("export")

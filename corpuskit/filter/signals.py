@@ -1,0 +1,98 @@
+"""The registry of quality signals: a name, a documented function of the text, a family.
+
+Every signal is a small function `TextView -> float` registered under the name used in
+filter packs, `metadata.quality`, `--stats`, `--rejected` and `--explain`. `TextView`
+computes the pieces several signals share (lines, tokens, words) once per document, on
+first use, so a pack that uses few signals pays for few.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from functools import cached_property
+from typing import Callable
+
+from corpuskit.filter.text import is_symbol, words
+
+
+@dataclass(frozen=True)
+class Signal:
+    name: str
+    family: str
+    function: Callable[["TextView"], float]
+    doc: str
+    reference: str = ""
+
+
+SIGNALS: dict[str, Signal] = {}
+
+
+def signal(family: str, reference: str = "") -> Callable:
+    """Register the decorated function as a signal named after it."""
+
+    def register(function: Callable[["TextView"], float]) -> Callable:
+        name = function.__name__
+        doc = " ".join((function.__doc__ or "").split())
+        SIGNALS[name] = Signal(name, family, function, doc, reference)
+        return function
+
+    return register
+
+
+class TextView:
+    """One document's text with its shared pieces computed on demand.
+
+    `lang` is the document's language (ISO 639-1), which selects the stop words.
+    """
+
+    def __init__(self, text: str, lang: str | None = None, stop_words: frozenset[str] = frozenset()) -> None:
+        self.text = text
+        self.lang = lang
+        self.stop_words = stop_words
+
+    @cached_property
+    def tokens(self) -> list[str]:
+        """Words, numbers and symbols (corpuskit.filter.text.words)."""
+        return words(self.text)
+
+    @cached_property
+    def word_tokens(self) -> list[str]:
+        """Tokens that are not only punctuation or symbols."""
+        return [t for t in self.tokens if not is_symbol(t)]
+
+    @cached_property
+    def lines(self) -> list[str]:
+        """`str.splitlines()`, empty lines included (Gopher's and C4's lines)."""
+        return self.text.splitlines()
+
+    @cached_property
+    def nonempty_lines(self) -> list[str]:
+        """Lines split at `\\n` that hold more than whitespace (FineWeb's lines)."""
+        return [line for line in self.text.split("\n") if line.strip()]
+
+
+def compute(view: TextView, name: str) -> float:
+    return SIGNALS[name].function(view)
+
+
+def duplicates(items: list[str]) -> tuple[int, int]:
+    """How many items repeat an earlier one, and their characters (Gopher's definition:
+    the first occurrence is not a duplicate)."""
+    seen: set[str] = set()
+    count = chars = 0
+    for item in items:
+        if item in seen:
+            count += 1
+            chars += len(item)
+        else:
+            seen.add(item)
+    return count, chars
+
+
+def ratio(part: float, whole: float) -> float:
+    """part / whole, 0 for an empty whole (an empty document fails on its counts instead)."""
+    return part / whole if whole else 0.0
+
+
+# The families register their signals on import.
+from corpuskit.filter import c4, fineweb, gopher  # noqa: E402,F401
