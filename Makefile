@@ -34,10 +34,15 @@ build/articles.jsonl: build/stripped.jsonl $(VENV)/.installed
 	$(BIN)/corpuskit split build/stripped.jsonl -o $@ --report build/split.report.jsonl --stats build/articles.stats.json
 	@echo "split into $$(wc -l < $@) articles (per page: build/split.report.jsonl)"
 
+build/filtered.jsonl: build/articles.jsonl $(wildcard filters/*.yaml) $(VENV)/.installed
+	$(BIN)/corpuskit filter build/articles.jsonl -o $@ --rejected build/rejected.jsonl --stats build/filtered.stats.json
+	@echo "kept $$(wc -l < $@) articles, rejected $$(wc -l < build/rejected.jsonl) (with the filter and its threshold: build/rejected.jsonl)"
+
 # The dataset: Parquet shards + card; the card takes its provenance from the stats files.
-build/dataset/README.md: build/articles.jsonl build/normalized.jsonl build/stripped.jsonl $(VENV)/.installed
-	$(BIN)/corpuskit export build/dataset build/articles.jsonl --overwrite --split $(SPLIT) \
+build/dataset/README.md: build/filtered.jsonl build/articles.jsonl build/normalized.jsonl build/stripped.jsonl $(VENV)/.installed
+	$(BIN)/corpuskit export build/dataset build/filtered.jsonl --overwrite --split $(SPLIT) \
 		--stats-from build/normalized.stats.json --stats-from build/stripped.stats.json --stats-from build/articles.stats.json \
+		--stats-from build/filtered.stats.json \
 		--duplicates build/duplicates.jsonl --stats build/export.stats.json
 	@echo "dataset in build/dataset/ (card: build/dataset/README.md); load it with datasets.load_dataset(\"build/dataset\")"
 

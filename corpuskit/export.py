@@ -46,9 +46,10 @@ COLUMNS = (
     ("url", pa.string()),
     ("parent_id", pa.string()),
     ("part", pa.int32()),
+    ("lang", pa.string()),
     ("metadata", pa.string()),
 )
-TYPED_KEYS = {"title", "source", "path", "url", "parent_id", "part"}
+TYPED_KEYS = {"title", "source", "path", "url", "parent_id", "part", "lang"}
 WORD_BUCKETS = (50, 100, 200, 400, 800, 1600, 3200)
 
 
@@ -214,6 +215,7 @@ def to_row(doc: Doc) -> dict:
         "url": _text_or_none(metadata.get("url")),
         "parent_id": _text_or_none(metadata.get("parent_id")),
         "part": part if _is_int32(part) else None,
+        "lang": _text_or_none(metadata.get("lang")),
         "metadata": _metadata_json(rest) if rest else None,
     }
 
@@ -365,6 +367,7 @@ def render_card(config: ExportConfig, figures: dict[str, SplitFigures], files: d
         "| `source` | string | attribution captured by the rules (`Theo TNO` → `TNO`) |",
         "| `path`, `url` | string | where the page came from |",
         "| `parent_id`, `part` | string, int32 | the page and the article's position in it |",
+        "| `lang` | string | language (ISO 639) found by `corpuskit filter`; null when it did not run |",
         "| `metadata` | string | all other metadata as JSON (sorted keys) |",
         "",
         "## Splits",
@@ -430,6 +433,26 @@ def _pipeline_lines(pipeline: dict) -> list[str]:
     if split:
         out.append(f"- split: {split.get('documents', 0):,} pages → {split.get('articles', 0):,} articles; "
                    f"{split.get('teasers', 0):,} teasers found, {split.get('teasers_dropped', 0):,} dropped")
+    out += _filter_lines(pipeline)
+    return out
+
+
+def _filter_lines(pipeline: dict) -> list[str]:
+    """The filter step's counters: documents kept and dropped, per filter and language."""
+    counts = pipeline.get("filter", {})
+    if not counts:
+        return []
+    langs = ", ".join(f"{lang} {n:,}" for lang, n in sorted(pipeline.get("filter_lang", {}).items(), key=lambda kv: (-kv[1], kv[0])))
+    out = [f"- filter: {counts.get('documents_in', 0):,} documents in, {counts.get('documents_kept', 0):,} kept, "
+           f"{counts.get('documents_dropped', 0):,} dropped; languages: {langs or 'none'}"]
+    dropped = pipeline.get("filter_dropped", {})
+    if dropped:
+        out += ["", "  | filter | documents dropped |", "  |---|---:|"]
+        out += [f"  | `{name}` | {n:,} |" for name, n in sorted(dropped.items(), key=lambda kv: (-kv[1], kv[0]))]
+        out.append("")
+    found = pipeline.get("filter_pii", {})
+    if found:
+        out.append("  - personal data handled: " + ", ".join(f"{kind} {n:,}" for kind, n in sorted(found.items())))
     return out
 
 

@@ -6,6 +6,7 @@
       - normalize: {tone: old}          # NormalizeConfig fields
       - strip: {rules: [rules/]}        # rule files or folders, relative to this file
       - split: {keep_teasers: false}
+      - filter: {packs: [vi-news], mode: drop, pii: replace}   # FilterConfig fields + packs
     export:
       output: build/dataset             # relative to this file
       split: train=0.98,validation=0.02
@@ -37,7 +38,7 @@ from corpuskit.split import SplitConfig
 from corpuskit.steps import chain_steps
 from corpuskit.stats import Stats
 
-STEPS = ("normalize", "strip", "split")
+STEPS = ("normalize", "strip", "split", "filter")
 PIPELINE_KEYS = {"name", "description", "inputs", "steps", "export"}
 EXPORT_KEYS = {"output", "split", "max_shard_size", "dedup", "near_dup", "overwrite", "save_to_disk", "name"}
 
@@ -117,6 +118,20 @@ def load_pipeline(path: str | Path) -> Pipeline:
             steps.append((step, _options(path, at, NormalizeConfig, options, step)))
         elif step == "split":
             steps.append((step, _options(path, at, SplitConfig, options, step)))
+        elif step == "filter":
+            from corpuskit.filter.packs import default_packs_dir, expand_pack_paths, load_packs
+            from corpuskit.filter.step import FilterConfig
+
+            options = dict(options or {})
+            packs = options.pop("packs", None)
+            packs = [packs] if isinstance(packs, str) else packs
+            pack_paths = expand_pack_paths([local(p) if Path(base / p).exists() else p for p in packs] if packs
+                                           else [str(default_packs_dir())])
+            rule_sources.extend(pack_paths)
+            for key in ("pii_kinds", "keep_lang"):
+                if key in options:
+                    options[key] = tuple(options[key])
+            steps.append((step, (_options(path, at, FilterConfig, options, step), load_packs(pack_paths))))
         else:
             rules = (options or {}).get("rules") if isinstance(options, dict) else None
             extra = set(options or {}) - {"rules", "__line__", "__lines__"} if isinstance(options, dict) else set()
@@ -127,7 +142,7 @@ def load_pipeline(path: str | Path) -> Pipeline:
             rule_sources.extend(paths)
             steps.append((step, load_rules(paths)))
     if [s for s, _ in steps] != sorted((s for s, _ in steps), key=STEPS.index):
-        raise _fail(path, lines.get("steps"), "steps run in the order normalize, strip, split")
+        raise _fail(path, lines.get("steps"), "steps run in the order normalize, strip, split, filter")
     export_data = data.get("export") or {}
     at = lines.get("export")
     if not isinstance(export_data, dict) or not export_data.get("output"):

@@ -103,6 +103,29 @@ def options_schema(config_class: type, choices: dict[str, tuple[str, ...]] | Non
     return {"type": ["object", "null"], "additionalProperties": False, "properties": properties}
 
 
+def filter_schema() -> dict:
+    """The filter step's options: its packs and the fields of FilterConfig."""
+    from corpuskit.filter.pii import KINDS
+    from corpuskit.filter.step import MODES, PARAGRAPH_MODES, PII_MODES
+
+    codes = {"type": "array", "items": {"type": "string", "minLength": 2}, "x-expect": "a list of language codes"}
+    return {
+        "type": ["object", "null"],
+        "additionalProperties": False,
+        "properties": {
+            "packs": STRING_OR_LIST,
+            "mode": {"enum": list(MODES)},
+            "pii": {"enum": list(PII_MODES)},
+            "pii_kinds": {"type": "array", "items": {"enum": list(KINDS)}, "x-expect": f"a list of {', '.join(KINDS)}"},
+            "keep_lang": codes,
+            "min_lang_confidence": {"type": "number", "minimum": 0, "maximum": 1},
+            "lang_paragraphs": {"enum": list(PARAGRAPH_MODES)},
+            "mixed_below": {"type": "number", "minimum": 0, "maximum": 1},
+            "lang_sample": {"type": "integer", "minimum": 50},
+        },
+    }
+
+
 def pipeline_schema() -> dict:
     from corpuskit.legacy import ENCODINGS
     from corpuskit.normalize import TONE_STYLES, NormalizeConfig
@@ -117,8 +140,9 @@ def pipeline_schema() -> dict:
             "normalize": options_schema(NormalizeConfig, {"tone": TONE_STYLES, "legacy": ("auto", "off", *ENCODINGS)}),
             "strip": {"type": ["object", "null"], "additionalProperties": False, "properties": {"rules": STRING_OR_LIST}},
             "split": options_schema(SplitConfig),
+            "filter": filter_schema(),
         },
-        "x-expect": "one of normalize, strip, split with its options, e.g. '- normalize: {tone: old}'",
+        "x-expect": "one of normalize, strip, split, filter with its options, e.g. '- normalize: {tone: old}'",
     }
     return {
         "$schema": "https://json-schema.org/draft/2020-12/schema",
