@@ -17,6 +17,7 @@ import re
 from collections import Counter
 
 from corpuskit.filter.signals import TextView, duplicates, ratio, signal
+from corpuskit.filter.text import count_with_letter
 
 PAPER = "Gopher (Rae et al. 2021), A.1.1"
 _PARAGRAPHS = re.compile(r"\n{2,}")
@@ -69,7 +70,7 @@ def ellipsis_lines_ratio(view: TextView) -> float:
 def alpha_words_ratio(view: TextView) -> float:
     """Share of tokens with at least one letter. Paper: at least 0.8."""
     tokens = view.tokens
-    return ratio(sum(1 for t in tokens if any(c.isalpha() for c in t)), len(tokens))
+    return ratio(count_with_letter(tokens), len(tokens))
 
 
 @signal("gopher", PAPER)

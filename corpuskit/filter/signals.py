@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from functools import cached_property
 from typing import Callable
 
-from corpuskit.filter.text import is_symbol, words
+from corpuskit.filter.text import word_tokens, words
 
 
 @dataclass(frozen=True)
@@ -58,7 +58,7 @@ class TextView:
     @cached_property
     def word_tokens(self) -> list[str]:
         """Tokens that are not only punctuation or symbols."""
-        return [t for t in self.tokens if not is_symbol(t)]
+        return word_tokens(self.tokens)
 
     @cached_property
     def lines(self) -> list[str]:
