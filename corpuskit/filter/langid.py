@@ -72,7 +72,9 @@ def _model():
 
 
 _LETTER = regex.compile(r"\p{L}")
-_SPACES = regex.compile(r"\s+")
+_UNSPACED_LETTER = regex.compile(r"[\p{Han}\p{Hiragana}\p{Katakana}\p{Hangul}\p{Thai}\p{Lao}\p{Khmer}\p{Myanmar}]")
+_KANA = regex.compile(r"[\p{Hiragana}\p{Katakana}]")
+_HAN = regex.compile(r"\p{Han}")
 
 
 def _strip_marks(text: str) -> str:
@@ -87,33 +89,43 @@ _TONELESS_SYLLABLE = regex.compile(
     )
 )
 # The commonest Vietnamese function syllables, written without marks.
-_TONELESS_FUNCTION = frozenset("va cua la co cac nhung mot duoc trong cho khong nguoi da se voi nay tai den thi".split())
+_TONELESS_FUNCTION = frozenset(
+    """va cua la co cac nhung mot duoc trong cho khong nguoi da se voi nay tai den thi o ve tu khi nhu cung
+    rat nen hon dang lai ra len moi bi boi theo nam ngay sau nhieu dan nuoc""".split())
 _ASCII_WORD = regex.compile(r"[A-Za-z]+")
 _VIETNAMESE_LETTER = regex.compile(r"[ăâđêôơưĂÂĐÊÔƠƯàáảãạằắẳẵặầấẩẫậèéẻẽẹềếểễệìíỉĩịòóỏõọồốổỗộờớởỡợùúủũụừứửữựỳýỷỹỵ]")
 
 
 def toneless_vietnamese_share(text: str) -> float:
-    """Share of the words that spell a Vietnamese syllable without its marks, 0 when the
-    text has any Vietnamese letter (then the model sees the marks itself) or fewer than
-    5 words or fewer than 3 distinct common function syllables."""
+    """Share of the words that spell a Vietnamese syllable without its marks; 0 when the
+    text has any Vietnamese letter (then the model sees the marks itself), has fewer than
+    4 words, or has too few of the commonest function syllables (one when 90% of the words
+    are syllables, three otherwise)."""
     if _VIETNAMESE_LETTER.search(text):
         return 0.0
     words = [w.lower() for w in _ASCII_WORD.findall(text)]
-    if len(words) < 5 or len(_TONELESS_FUNCTION.intersection(words)) < 3:
+    if len(words) < 4:
         return 0.0
-    return sum(1 for w in words if _TONELESS_SYLLABLE.fullmatch(w)) / len(words)
+    share = sum(1 for w in words if _TONELESS_SYLLABLE.fullmatch(w)) / len(words)
+    functions = len(_TONELESS_FUNCTION.intersection(words))
+    return share if functions >= (1 if share >= 0.9 else 3) else 0.0
 
 
 def identify(text: str, sample_chars: int = 600, min_chars: int = 20) -> Guess:
     """The language of `text` (ISO 639-1 or -3 code as the model names it) and the model's
     probability for it."""
     sample = text[:sample_chars]
-    if len(_LETTER.findall(sample)) < min_chars:
+    # A character of a script written without spaces carries about a word: it counts 3.
+    if len(sample) < 8 * min_chars and len(_LETTER.findall(sample)) + 2 * len(_UNSPACED_LETTER.findall(sample)) < min_chars:
         return Guess(None, 0.0, reason="too short")
-    line = _SPACES.sub(" ", sample).strip()
+    line = sample.replace("\n", " ").replace("\r", " ")
     labels, probs = _model().predict(line, k=1)
     lang, confidence = labels[0].removeprefix("__label__"), float(probs[0])
-    if lang != "vi" and confidence < 0.9:
+    if lang == "ja" and not _KANA.search(sample) and _HAN.search(sample):
+        # Japanese is written with kana; Han characters alone are Chinese, which the model
+        # confuses with Japanese on short texts.
+        return Guess("zh", round(confidence, 4), script="han-only")
+    if lang != "vi" and confidence < 0.9 or lang == "vi" and confidence < 0.5:
         share = toneless_vietnamese_share(line)
         if share >= 0.85:
             return Guess("vi", round(share, 4), script="no-diacritics")
