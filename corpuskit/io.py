@@ -302,13 +302,13 @@ class StdinSource:
 
     def lines(self) -> Iterator[bytes]:
         rest = io.BufferedReader(self.stream) if not isinstance(self.stream, io.BufferedReader) else self.stream
-        head, sep, tail = self.prefix.partition(b"\n")
-        if not sep:
-            first = head + rest.readline()
-            yield first
-        else:
-            yield head + sep
-            yield from io.BytesIO(tail)
+        # The sniffed prefix ends anywhere, usually inside a line: its last, partial line
+        # is completed from the stream before anything else is read.
+        *complete, partial = self.prefix.split(b"\n")
+        for line in complete:
+            yield line + b"\n"
+        if partial:
+            yield partial + rest.readline()
         yield from rest
 
     def read_all(self) -> bytes:

@@ -77,6 +77,15 @@ def test_jsonl_on_stdin_keeps_unknown_keys_and_metadata(runner):
     ]
 
 
+def test_jsonl_on_stdin_longer_than_the_sniffed_prefix_loses_no_line():
+    # The first read of stdin (64 KB) ends inside a line; that line must be read whole.
+    lines = [json.dumps({"id": f"d{i}", "text": "word " * (37 + i % 50)}) for i in range(2000)]
+    result = subprocess.run([sys.executable, "-m", "corpuskit", "normalize", "-", "-q"], input="\n".join(lines).encode(),
+                            capture_output=True, check=False)
+    assert result.returncode == 0, result.stderr
+    assert [json.loads(line)["id"] for line in result.stdout.splitlines()] == [f"d{i}" for i in range(2000)]
+
+
 def test_record_without_id_gets_its_origin_as_id(runner, tmp_path):
     source = tmp_path / "in.jsonl"
     source.write_text('{"text": "a"}\n', encoding="utf-8")

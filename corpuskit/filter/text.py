@@ -45,7 +45,7 @@ _UNSPACED_SPLIT = regex.compile(f"([{_UNSPACED}])")
 # capitals, so `A.` keeps its period, as do the abbreviations), then is cut inside at
 # hyphens and slashes before a letter, at operators between digits and at runs of periods
 # (infixes). URLs, e-mail addresses and emoticons stay whole.
-_URL = regex.compile(r"(?:https?://|www\.)\S+|[\w.+-]+@[\w-]+(?:\.[\w-]+)+", regex.V0)
+_URL = regex.compile(r"(?:https?://|www\.)\S*[\w/]|[\w.+-]+@[\w-]+(?:\.[\w-]+)+", regex.V0)
 _PREFIX = regex.compile(r"""^(?:\.{2,}|…|[§%=—–*&~#$£€¥"'`«»“”‘’(\[{<>_!]|\+(?!\d))""")
 _SUFFIX = regex.compile(
     r"""(?:\.{2,}|…|[)\]}>"'`»“”‘’,;:!?%*(\[_]|(?<=[\p{Ll}\d)\]"'%’”])\.|(?<=\p{Lu}\p{Lu})\.|(?<=\d)\+|(?<=\p{L})(?:'(?:[sSdDmM]|re|ve|ll)|’(?:[sSdDmM]|re|ve|ll)|n't|n’t))$""")
