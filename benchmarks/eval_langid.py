@@ -1,7 +1,7 @@
 """Language identification accuracy and speed: corpuskit's model (fastText lid.176.ftz) and
 py3langid, on the same labelled texts.
 
-The labelled set is `benchmarks/data/langid_sentences.json` (12 languages, 12 sentences
+The labelled set is `benchmarks/langid_sentences.json` (12 languages, 12 sentences
 each, written for corpuskit). Scored on:
 
 - single sentences;
@@ -31,7 +31,7 @@ from corpuskit.filter.langid import _strip_marks, identify  # noqa: E402
 
 
 def labelled() -> dict[str, list[str]]:
-    data = json.loads((HERE / "data" / "langid_sentences.json").read_text(encoding="utf-8"))
+    data = json.loads((HERE / "langid_sentences.json").read_text(encoding="utf-8"))
     return {lang: sentences for lang, sentences in data.items() if not lang.startswith("_")}
 
 
