@@ -35,12 +35,13 @@ def _c4_pass(view: TextView) -> tuple[int, int, int, int, int]:
     if cached is not None:
         return cached
     sentences = lorem = curly = no_end = scripted = 0
-    for raw in view.lines:
+    for index, raw in enumerate(view.lines):
         line = raw.strip()
         parts = line.split()
-        if any(len(part) > 1000 for part in parts):
+        if len(line) > 1000 and max(map(len, parts)) > 1000:
             continue
-        if "[" in line:
+        cited = "[" in line and CITATION.search(line) is not None
+        if cited:
             line = CITATION.sub("", line)
         if not line.endswith(END_PUNCTUATION) or line.endswith("..."):
             if line:
@@ -61,7 +62,8 @@ def _c4_pass(view: TextView) -> tuple[int, int, int, int, int]:
         if any(p in lower for p in POLICY):
             scripted += 1
             continue
-        sentences += count_sentences(words(line))
+        tokenized = view.__dict__.get("line_tokens")  # when another signal has tokenized the lines
+        sentences += count_sentences(tokenized[index] if tokenized is not None and not cited else words(line))
     view.__dict__["_c4"] = result = (sentences, lorem, curly, no_end, scripted)
     return result
 

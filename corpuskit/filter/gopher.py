@@ -121,32 +121,54 @@ def dup_line_char_ratio(view: TextView) -> float:
 
 def top_ngram_char_ratio(view: TextView, n: int) -> float:
     """Characters covered by the most frequent n-gram of tokens (its length, spaces
-    included, times its count) over all characters."""
-    tokens = view.tokens
-    if len(tokens) < n:
+    included, times its count) over all characters; of n-grams equally frequent, the one
+    seen first (as `Counter.most_common` picks it in the reference)."""
+    import numpy as np
+
+    found = view.ngram_ids(n)
+    if found is None:
         return 0.0
-    counts = Counter(zip(*(tokens[i:] for i in range(n))))
-    gram, count = counts.most_common(1)[0]
-    return ratio((sum(map(len, gram)) + n - 1) * count, len(view.text))
+    ids, counts = found
+    best = counts.max()
+    first_seen = np.full(len(counts), len(ids), dtype=np.int64)
+    np.minimum.at(first_seen, ids, np.arange(len(ids)))
+    start = int(first_seen[counts == best].min())
+    chars = int(view.token_lengths[start:start + n].sum()) + n - 1
+    return ratio(chars * int(best), len(view.text))
 
 
 def dup_ngram_char_ratio(view: TextView, n: int) -> float:
     """Characters in n-grams that repeat an earlier n-gram, counted without overlap (a
-    repeat skips its n tokens), over all characters."""
-    tokens = view.tokens
-    grams = list(zip(*(tokens[i:] for i in range(n))))
-    if len(set(grams)) == len(grams):  # no repeat at all: the common case, at C speed
+    repeat skips its n tokens), over all characters.
+
+    The scan is Gopher's (and datatrove's): left to right, an n-gram seen before at a
+    visited position counts and skips the next n-1 positions, which are then not
+    remembered either. Only positions of n-grams that occur more than once can change the
+    result, so the Python-level scan visits just those.
+    """
+    import numpy as np
+
+    if n > 1 and view.__dict__.get("_no_repeat_from", n + 1) <= n:
+        return 0.0  # no (n-1)-gram repeats, so no n-gram does
+    found = view.ngram_ids(n)
+    if found is None:
         return 0.0
-    seen: set = set()
-    chars, i, total = 0, 0, len(grams)
-    while i < total:
-        gram = grams[i]
+    ids, counts = found
+    if len(counts) == len(ids):  # no repeat at all: the common case
+        view.__dict__["_no_repeat_from"] = min(view.__dict__.get("_no_repeat_from", n), n)
+        return 0.0
+    lengths = view.token_lengths
+    seen: set[int] = set()
+    chars, skip_until = 0, -1
+    for i in np.flatnonzero(counts[ids] > 1).tolist():
+        if i < skip_until:
+            continue
+        gram = int(ids[i])
         if gram in seen:
-            chars += sum(map(len, gram))
-            i += n
+            chars += int(lengths[i:i + n].sum())
+            skip_until = i + n
         else:
             seen.add(gram)
-            i += 1
     return ratio(chars, len(view.text))
 
 

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from functools import cached_property
+from itertools import chain
 from typing import Callable
 
 from corpuskit.filter.text import word_tokens, words
@@ -51,9 +52,51 @@ class TextView:
         self.stop_words = stop_words
 
     @cached_property
+    def line_tokens(self) -> list[list[str]]:
+        """The tokens of each line of `lines` (a chunk between spaces never spans lines,
+        so these joined are the document's tokens; C4 counts sentences per line)."""
+        return [words(line) for line in self.lines]
+
+    @cached_property
     def tokens(self) -> list[str]:
         """Words, numbers and symbols (corpuskit.filter.text.words)."""
-        return words(self.text)
+        return list(chain.from_iterable(self.line_tokens))
+
+    @cached_property
+    def token_lengths(self):
+        import numpy as np
+
+        tokens = self.tokens
+        return np.fromiter(map(len, tokens), dtype=np.int64, count=len(tokens))
+
+    def ngram_ids(self, n: int):
+        """Each n-gram of tokens as a dense integer id (equal ids, equal n-grams: exact,
+        no hashing), with the count of each id; None when there are fewer than n tokens.
+
+        Built from the (n-1)-gram ids and the token ids, `dense(previous * D + next)`,
+        with numpy, so the repetition signals cost a few array passes per document instead
+        of a Python loop per token and n.
+        """
+        import numpy as np
+
+        cache = self.__dict__.setdefault("_ngram_ids", {})
+        if n in cache:
+            return cache[n]
+        tokens = self.tokens
+        if len(tokens) < n:
+            cache[n] = None
+            return None
+        if n == 1:
+            first: dict[str, int] = {}
+            positions = np.fromiter(map(first.setdefault, tokens, range(len(tokens))), dtype=np.int64, count=len(tokens))
+            ids, counts = np.unique(positions, return_inverse=True, return_counts=True)[1:]
+        else:
+            previous, _ = self.ngram_ids(n - 1)
+            unigrams, unigram_counts = self.ngram_ids(1)
+            combined = previous[:-1] * len(unigram_counts) + unigrams[n - 1:]
+            ids, counts = np.unique(combined, return_inverse=True, return_counts=True)[1:]
+        cache[n] = (ids, counts)
+        return cache[n]
 
     @cached_property
     def word_tokens(self) -> list[str]:

@@ -55,7 +55,7 @@ class FilterConfig:
     min_lang_confidence: float = 0.0
     lang_paragraphs: str = "auto"
     mixed_below: float = 0.8
-    lang_sample: int = 600
+    lang_sample: int = 300
 
     def __post_init__(self) -> None:
         if self.mode not in MODES:
@@ -117,6 +117,7 @@ def judge(doc: Doc, packs: list[Pack], config: FilterConfig, lang: str | None, c
           stop_at_first: bool) -> Verdict:
     """Apply the language rules and every pack's thresholds for `lang` to `doc`."""
     verdict = Verdict(lang, confidence)
+    view = TextView(doc.text, lang)  # shared by the packs: tokens are computed once
     if config.keep_lang:
         failure = _language_failure(lang, confidence, config.keep_lang, config.min_lang_confidence, "keep_lang", "--keep-lang")
         if failure:
@@ -134,7 +135,7 @@ def judge(doc: Doc, packs: list[Pack], config: FilterConfig, lang: str | None, c
         section, thresholds = pack.for_language(lang)
         if not thresholds:
             continue
-        view = TextView(doc.text, lang, pack.stop_words.get(section, frozenset()))
+        view.stop_words = pack.stop_words.get(section, frozenset())
         for threshold in thresholds:
             value = SIGNALS[threshold.signal].function(view)
             value = round(value, 6) if isinstance(value, float) else value

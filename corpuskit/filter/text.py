@@ -141,7 +141,7 @@ def word_tokens(tokens: list[str]) -> list[str]:
 
 
 def count_with_letter(tokens: list[str]) -> int:
-    return sum(1 for _ in filter(_HAS_LETTER, tokens))
+    return len(list(filter(_HAS_LETTER, tokens)))
 
 
 def count_sentences(tokens: list[str]) -> int:
