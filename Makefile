@@ -46,7 +46,15 @@ build/dataset/README.md: build/filtered.jsonl build/articles.jsonl build/normali
 		--duplicates build/duplicates.jsonl --stats build/export.stats.json
 	@echo "dataset in build/dataset/ (card: build/dataset/README.md); load it with datasets.load_dataset(\"build/dataset\")"
 
-dataset: build/dataset/README.md
+# One HTML page of what the run did (funnel, rules, sites, split, filter, lengths, pages).
+build/report.html: build/dataset/README.md $(VENV)/.installed
+	$(BIN)/corpuskit report -o $@ --stats build/normalized.stats.json --stats build/stripped.stats.json \
+		--stats build/articles.stats.json --stats build/filtered.stats.json --stats build/export.stats.json \
+		--removed build/removed.jsonl --split-report build/split.report.jsonl --rejected build/rejected.jsonl \
+		--dataset build/dataset --pages build/normalized.jsonl
+	@echo "report: $@ (open it in a browser)"
+
+dataset: build/dataset/README.md build/report.html
 
 test: $(VENV)/.installed-test
 	$(BIN)/python -m pytest -q

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import functools
 import json
+import os
 import signal
 import sys
 import time
@@ -20,6 +21,7 @@ from corpuskit.legacy import ENCODINGS
 from corpuskit.normalize import TONE_STYLES, NormalizeConfig, normalize
 from corpuskit.outputs import Interrupted, Outputs, install_signal_handlers, write_stats
 from corpuskit.parallel import MAX_JOBS, Side, default_jobs, run_parallel
+from corpuskit.report import ReportConfig
 from corpuskit.rules import default_rules_dir, load_rules, slow_patterns
 from corpuskit.stats import Stats
 from corpuskit.split import SplitConfig, split
@@ -580,6 +582,49 @@ def export_command(out_dir, inputs, split_spec, max_shard_size, dedup, near_dup,
         per_split = ", ".join(f"{n} {f.documents}" for n, f in figures.items())
         click.echo(f"corpuskit: wrote {counts.get('documents_out', 0)} documents to {out_dir} ({per_split}); "
                    f"dropped {counts.get('exact_duplicates', 0)} exact and {counts.get('near_duplicates', 0)} near duplicates", err=True)
+
+
+@cli.command("report")
+@click.option("-o", "--output", metavar="FILE.html", required=True, help="Write the page here (atomic).")
+@click.option("--stats", "stats_paths", multiple=True, metavar="FILE", help="--stats files of the run's steps (repeatable): the funnel.")
+@click.option("--removed", "removed_path", metavar="FILE", help="strip's --removed audit: removals per rule and site, with samples.")
+@click.option("--split-report", "split_path", metavar="FILE", help="split's --report: decisions by reason, with examples.")
+@click.option("--rejected", "rejected_path", metavar="FILE", help="filter's --rejected file: drops per filter, with samples.")
+@click.option("--dataset", "dataset_path", metavar="DIR", help="The exported dataset: length distribution of its documents.")
+@click.option("--pages", "pages_path", metavar="FILE", help="The documents strip read (normalize's output): pages marked up by rule.")
+@click.option("-r", "--rules", "rule_paths", multiple=True, metavar="FILE",
+              help="The rule files of the run (default: the bundled packs): their file:line, and the page mark-up.")
+@click.option("--doc", "doc_ids", multiple=True, metavar="ID", help="Also mark up this page (repeatable).")
+@click.option("--sample-pages", type=click.IntRange(0, 500), default=ReportConfig.sample_pages, show_default=True,
+              help="Pages marked up besides those named with --doc.")
+@click.option("--title", default="corpuskit run", show_default=True, help="The page's title.")
+@handle_errors
+def report_command(output, stats_paths, removed_path, split_path, rejected_path, dataset_path, pages_path, rule_paths,
+                   doc_ids, sample_pages, title):
+    """One self-contained HTML page of what a run did: funnel, rules, sites, split, filter,
+    lengths, and pages marked up. No network, no JavaScript needed.
+
+    \b
+    Example:
+      corpuskit report -o build/report.html --stats build/normalized.stats.json --stats build/stripped.stats.json \\
+        --removed build/removed.jsonl --split-report build/split.report.jsonl --pages build/normalized.jsonl
+    """
+    from corpuskit.report import ReportInputs, build_report
+
+    inputs = ReportInputs(list(stats_paths), removed_path, split_path, rejected_path, dataset_path, pages_path,
+                          list(rule_paths), list(doc_ids))
+    for path in inputs.files():
+        if not os.path.exists(path):
+            raise UsageError(f"{path}: no such file or folder")
+    outputs = Outputs(inputs.files(), also_read=_rule_sources(rule_paths))
+    target = outputs.open(output, "-o")
+    with outputs:
+        page = build_report(inputs, ReportConfig(sample_pages=sample_pages), title)
+        if target is None:  # -o -
+            click.echo(page, nl=False)
+            return
+        target.handle.write(page.encode("utf-8"))
+    click.echo(f"corpuskit: wrote {output} ({len(page) / 1024:,.0f} KB)", err=True)
 
 
 @cli.command("run")

@@ -63,7 +63,7 @@ def _c4_pass(view: TextView) -> tuple[int, int, int, int, int]:
             scripted += 1
             continue
         tokenized = view.__dict__.get("line_tokens")  # when another signal has tokenized the lines
-        sentences += count_sentences(tokenized[index] if tokenized is not None and not cited else words(line))
+        sentences += count_sentences(tokenized[index] if tokenized is not None and not cited else words(line, view.lang))
     view.__dict__["_c4"] = result = (sentences, lorem, curly, no_end, scripted)
     return result
 

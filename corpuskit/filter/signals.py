@@ -55,7 +55,8 @@ class TextView:
     def line_tokens(self) -> list[list[str]]:
         """The tokens of each line of `lines` (a chunk between spaces never spans lines,
         so these joined are the document's tokens; C4 counts sentences per line)."""
-        return [words(line) for line in self.lines]
+        lang = self.lang
+        return [words(line, lang) for line in self.lines]
 
     @cached_property
     def tokens(self) -> list[str]:

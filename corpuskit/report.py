@@ -1,0 +1,666 @@
+"""`corpuskit report`: one self-contained HTML page showing what a run did.
+
+A rule author with 50,000 pages cannot read JSON side files, so the report reads what a
+run left — the `--stats` files of every step, strip's `--removed` audit, split's `--report`,
+the filter's `--rejected` file, the exported dataset — and draws it: the funnel from pages to
+exported documents, removals per rule and per site with samples linked to the rule's
+`file.yaml:LINE`, split decisions by reason with examples, the filter's drops, the length
+distribution of the exported documents, and pages marked up line by line (removed lines
+and spans by rule, article boundaries with their reason).
+
+Every input is read once, streaming; what is shown of it is a bounded, seeded sample
+(reservoir sampling), so the page stays a few hundred KB whether the run saw a thousand
+pages or a million, and the page says what was sampled. Charts are inline SVG written
+here: no JavaScript, no network, the file opens from disk and prints.
+"""
+
+from __future__ import annotations
+
+import datetime
+import hashlib
+import html
+import random
+import re
+from collections import Counter, defaultdict
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Iterable, Iterator
+from urllib.parse import urlparse
+
+import orjson
+
+from corpuskit import __version__
+from corpuskit.doc import Doc
+from corpuskit.errors import DataError, UsageError
+
+
+@dataclass(frozen=True)
+class ReportConfig:
+    """How much of each input the page shows (samples are reservoirs, seeded: the same run
+    gives the same page)."""
+
+    samples_per_rule: int = 5
+    examples_per_reason: int = 4
+    sample_pages: int = 8
+    max_page_lines: int = 250
+    top_rules: int = 40
+    top_sites: int = 12
+    seed: int = 0
+
+
+@dataclass
+class ReportInputs:
+    stats: list[str] = field(default_factory=list)
+    removed: str | None = None
+    split_report: str | None = None
+    rejected: str | None = None
+    dataset: str | None = None
+    pages: str | None = None  # the documents strip read (e.g. normalize's output), for the page views
+    rules: list[str] = field(default_factory=list)  # rule files: their file:line, and the page views
+    doc_ids: list[str] = field(default_factory=list)
+
+    def files(self) -> list[str]:
+        out = [*self.stats, *(p for p in (self.removed, self.split_report, self.rejected, self.pages) if p)]
+        return out + ([self.dataset] if self.dataset else [])
+
+
+class Reservoir:
+    """A uniform sample of at most `size` items from a stream of unknown length."""
+
+    def __init__(self, size: int, rng: random.Random) -> None:
+        self.size, self.rng, self.seen, self.items = size, rng, 0, []
+
+    def add(self, item) -> None:
+        self.seen += 1
+        if len(self.items) < self.size:
+            self.items.append(item)
+        else:
+            slot = self.rng.randrange(self.seen)
+            if slot < self.size:
+                self.items[slot] = item
+
+
+def read_jsonl(path: str) -> Iterator[dict]:
+    """Records of a JSON-lines side file; a bad line is a DataError naming file:line."""
+    from corpuskit.io import open_binary
+
+    try:
+        handle = open_binary(path)
+    except OSError as exc:
+        raise DataError(f"{path}: cannot read ({exc.strerror})") from None
+    with handle:
+        for number, line in enumerate(handle, 1):
+            if not line.strip():
+                continue
+            try:
+                record = orjson.loads(line)
+            except orjson.JSONDecodeError:
+                raise DataError(f"{path}:{number}: malformed JSON line") from None
+            if not isinstance(record, dict):
+                raise DataError(f"{path}:{number}: expected a JSON object")
+            yield record
+
+
+def site_of(doc_id: str) -> str:
+    """The site a page came from: the host of a URL id, else the folder of a path id
+    (scrapes are usually saved one folder per site), else the id's prefix before `/`."""
+    page = doc_id.split("#", 1)[0]
+    if "://" in page:
+        return urlparse(page).netloc or page
+    parent = Path(page).parent.name
+    return parent or "(no folder)"
+
+
+# --- collecting ---------------------------------------------------------------------------
+
+
+def load_stats(paths: Iterable[str]) -> dict:
+    from corpuskit.export import load_pipeline_stats
+
+    return load_pipeline_stats(paths)
+
+
+@dataclass
+class Removals:
+    per_rule: Counter = field(default_factory=Counter)
+    per_site: dict[str, Counter] = field(default_factory=lambda: defaultdict(Counter))
+    pages_per_site: dict[str, set] = field(default_factory=lambda: defaultdict(set))
+    samples: dict[str, Reservoir] = field(default_factory=dict)
+    total: int = 0
+
+
+def collect_removals(path: str, config: ReportConfig, rng: random.Random) -> Removals:
+    out = Removals()
+    pages_seen: dict[str, set] = out.pages_per_site
+    for record in read_jsonl(path):
+        rule, doc_id = str(record.get("rule", "?")), str(record.get("id", "?"))
+        site = site_of(doc_id)
+        out.total += 1
+        out.per_rule[rule] += 1
+        out.per_site[site][rule] += 1
+        if len(pages_seen[site]) < 100_000:  # a count of pages, bounded in memory
+            pages_seen[site].add(doc_id)
+        reservoir = out.samples.get(rule)
+        if reservoir is None:
+            reservoir = out.samples[rule] = Reservoir(config.samples_per_rule, rng)
+        reservoir.add((doc_id, record.get("line"), str(record.get("text", ""))[:300], record.get("kind", "line")))
+    return out
+
+
+@dataclass
+class SplitDecisions:
+    pages: int = 0
+    articles: int = 0
+    teasers: int = 0
+    reasons: Counter = field(default_factory=Counter)
+    examples: dict[str, Reservoir] = field(default_factory=dict)
+    kept_inside: int = 0
+    kept_examples: Reservoir | None = None
+    page_ids: Reservoir | None = None
+
+
+def reason_kind(reason: str) -> str:
+    """`title+lead (headline-long, …)` → `title+lead`; `rule:x` stays; evidence is dropped."""
+    return reason.split(" (", 1)[0].strip()
+
+
+def collect_split(path: str, config: ReportConfig, rng: random.Random) -> SplitDecisions:
+    out = SplitDecisions(kept_examples=Reservoir(config.examples_per_reason, rng), page_ids=Reservoir(config.sample_pages, rng))
+    for record in read_jsonl(path):
+        out.pages += 1
+        out.articles += int(record.get("articles") or 0)
+        out.teasers += int(record.get("teasers") or 0)
+        doc_id = str(record.get("id", "?"))
+        out.page_ids.add(doc_id)
+        for part in record.get("parts") or []:
+            if not isinstance(part, dict) or part.get("reason") == "start":
+                continue
+            kind = reason_kind(str(part.get("reason")))
+            if part.get("teaser"):
+                kind += f" → teaser ({part['teaser']})"
+            out.reasons[kind] += 1
+            reservoir = out.examples.get(kind)
+            if reservoir is None:
+                reservoir = out.examples[kind] = Reservoir(config.examples_per_reason, rng)
+            reservoir.add((doc_id, part.get("title"), str(part.get("reason"))))
+        for inside in record.get("kept_inside") or []:
+            out.kept_inside += 1
+            out.kept_examples.add((doc_id, str(inside.get("line", ""))[:200], str(inside.get("reason", ""))))
+    return out
+
+
+@dataclass
+class Rejections:
+    per_filter: Counter = field(default_factory=Counter)
+    per_lang: Counter = field(default_factory=Counter)
+    samples: dict[str, Reservoir] = field(default_factory=dict)
+    where: dict[str, str] = field(default_factory=dict)
+    total: int = 0
+
+
+def collect_rejected(path: str, config: ReportConfig, rng: random.Random) -> Rejections:
+    out = Rejections()
+    for record in read_jsonl(path):
+        meta = record.get("metadata") if isinstance(record.get("metadata"), dict) else {}
+        why = meta.get("rejected") if isinstance(meta.get("rejected"), dict) else {}
+        name = str(why.get("filter", "?"))
+        out.total += 1
+        out.per_filter[name] += 1
+        out.per_lang[str(meta.get("lang"))] += 1
+        out.where.setdefault(name, str(why.get("where", "")))
+        reservoir = out.samples.get(name)
+        if reservoir is None:
+            reservoir = out.samples[name] = Reservoir(config.samples_per_rule, rng)
+        reservoir.add((str(record.get("id", "?")), why.get("value"), why.get("threshold"), str(record.get("text", ""))[:240]))
+    return out
+
+
+LENGTH_BUCKETS = (10, 25, 50, 100, 200, 400, 800, 1600, 3200, 6400)
+
+
+def collect_lengths(dataset: str) -> tuple[Counter, int, str]:
+    """Words per exported document, bucketed, from the Parquet (or Arrow) files, reading
+    only the text column in batches; and a note on what was read."""
+    import pyarrow.compute as pc
+    import pyarrow.dataset as ds
+
+    folder = Path(dataset)
+    parquet = sorted(folder.glob("data/*.parquet"))
+    arrow = sorted(p for p in folder.rglob("*.arrow"))
+    if parquet:
+        source = ds.dataset([str(p) for p in parquet], format="parquet")
+    elif arrow:
+        source = ds.dataset([str(p) for p in arrow], format="ipc")
+    else:
+        raise UsageError(f"{dataset}: no Parquet or Arrow files found (is it a folder written by corpuskit export?)")
+    counts: Counter = Counter()
+    total = 0
+    for batch in source.to_batches(columns=["text"], batch_size=8192):
+        words = pc.list_value_length(pc.utf8_split_whitespace(batch.column(0))).fill_null(0).to_pylist()
+        total += len(words)
+        for n in words:
+            counts[next((b for b in LENGTH_BUCKETS if n < b), -1)] += 1
+    return counts, total, f"{len(parquet) or len(arrow)} file(s)"
+
+
+# --- page views -----------------------------------------------------------------------------
+
+
+@dataclass
+class PageView:
+    doc_id: str
+    lines: list[tuple[str, str | None, list[tuple[str, str]]]]  # (text, rule removing the line, [(rule, span)])
+    boundaries: dict[int, tuple[str, str | None, str | None]]  # line index → (reason, title, teaser)
+    dropped_by: str | None = None
+    truncated: int = 0
+
+
+def page_views(pages_path: str, wanted: set[str], sample: Reservoir | None, rule_paths: list[str],
+               config: ReportConfig) -> tuple[list[PageView], list[str]]:
+    """Re-run strip and split on the chosen pages (the sampled ones and those asked for),
+    so that every mark on the page is exactly what the rules do."""
+    from corpuskit.io import read_documents
+    from corpuskit.rules import default_rules_dir, load_rules
+    from corpuskit.split import SplitConfig, find_parts
+    from corpuskit.strip import strip
+
+    files = load_rules(rule_paths or [str(default_rules_dir())])
+    chosen_sample = set(sample.items) if sample is not None else set()
+    docs: dict[str, Doc] = {}
+    reservoir = Reservoir(config.sample_pages, random.Random(config.seed)) if sample is None else None
+    for doc in read_documents([pages_path]):
+        if doc.id in wanted or doc.id in chosen_sample:
+            docs[doc.id] = doc
+        elif reservoir is not None:
+            reservoir.add(doc.id)
+            if doc.id in reservoir.items:
+                docs[doc.id] = doc
+        if reservoir is not None and len(docs) > 4 * config.sample_pages + len(wanted):
+            keep = set(reservoir.items) | wanted
+            docs = {k: v for k, v in docs.items() if k in keep}
+    order = [i for i in wanted if i in docs] + sorted(i for i in docs if i not in wanted and
+                                                     (reservoir is None or i in reservoir.items))
+    missing = [i for i in wanted if i not in docs]
+    results: dict[str, object] = {}
+    for _ in strip((docs[i] for i in order), files, on_result=lambda doc, result: results.__setitem__(doc.id, result)):
+        pass
+    views = []
+    for doc_id in order:
+        result = results.get(doc_id)
+        if result is None:
+            continue
+        views.append(_page_view(docs[doc_id], result, find_parts, SplitConfig(), config))
+    return views, missing
+
+
+def _page_view(doc: Doc, result, find_parts, split_config, config: ReportConfig) -> PageView:
+    removed_line: dict[int, str] = {}
+    spans: dict[int, list[tuple[str, str]]] = defaultdict(list)
+    dropped_by = None
+    for removal in result.removals:
+        if removal.kind == "document":
+            dropped_by = removal.rule
+        elif removal.kind == "span" and removal.line:
+            spans[removal.line].append((removal.rule, removal.text))
+        elif removal.line:
+            removed_line.setdefault(removal.line, removal.rule)
+    raw_lines = doc.text.split("\n")
+    lines = [(text, removed_line.get(n), spans.get(n, [])) for n, text in enumerate(raw_lines, 1)]
+    boundaries: dict[int, tuple[str, str | None, str | None]] = {}
+    if result.doc is not None:
+        parts = find_parts(result.doc.text, result.doc.metadata.get("boundaries"), split_config)
+        paragraphs = parts.paragraphs
+        kept = [i for i, (text, rule, _) in enumerate(lines) if rule is None and text.strip()]
+        cursor = 0
+        for part in parts.parts:
+            if part.start >= len(paragraphs):
+                continue
+            target = paragraphs[part.start].strip()
+            probe = cursor
+            while probe < len(kept) and target[:40] not in lines[kept[probe]][0]:
+                probe += 1
+            if probe < len(kept):
+                cursor = probe
+                boundaries[kept[probe]] = (part.reason, part.title, part.teaser)
+    truncated = max(0, len(lines) - config.max_page_lines)
+    return PageView(doc.id, lines[: config.max_page_lines], boundaries, dropped_by, truncated)
+
+
+# --- drawing ----------------------------------------------------------------------------------
+
+PALETTE = ("#4e79a7", "#f28e2b", "#e15759", "#76b7b2", "#59a14f", "#edc948", "#b07aa1", "#ff9da7",
+           "#9c755f", "#bab0ac", "#1f77b4", "#d62728", "#2ca02c", "#9467bd", "#8c564b", "#17becf")
+
+
+def colour(name: str) -> str:
+    """A stable colour per rule or filter name (the same in every report)."""
+    return PALETTE[int(hashlib.md5(name.encode()).hexdigest()[:6], 16) % len(PALETTE)]
+
+
+def esc(value) -> str:
+    return html.escape("" if value is None else str(value), quote=True)
+
+
+def svg_bars(rows: list[tuple[str, float, str]], unit: str = "", label_width: int = 210, width: int = 640,
+             title: str = "") -> str:
+    """Horizontal bars, one per row (label, value, colour): scales to its container."""
+    if not rows:
+        return "<p class=muted>Nothing to draw.</p>"
+    top = max(value for _, value, _ in rows) or 1
+    bar_h, gap = 22, 6
+    height = len(rows) * (bar_h + gap) + gap
+    room = width - label_width - 90
+    parts = [f'<svg class=chart viewBox="0 0 {width} {height}" role="img" aria-label="{esc(title)}" '
+             f'xmlns="http://www.w3.org/2000/svg"><title>{esc(title)}</title>']
+    for i, (label, value, fill) in enumerate(rows):
+        y = gap + i * (bar_h + gap)
+        w = max(1.0, room * value / top) if value else 0
+        shown = label if len(label) <= 30 else label[:29] + "…"
+        parts.append(f'<text x="{label_width - 8}" y="{y + 15}" text-anchor="end" class=lbl>{esc(shown)}</text>'
+                     f'<rect x="{label_width}" y="{y}" width="{w:.1f}" height="{bar_h}" rx="3" fill="{fill}">'
+                     f'<title>{esc(label)}: {value:,.0f}{unit}</title></rect>'
+                     f'<text x="{label_width + w + 6:.1f}" y="{y + 15}" class=val>{value:,.0f}{unit}</text>')
+    parts.append("</svg>")
+    return "".join(parts)
+
+
+def svg_histogram(buckets: list[tuple[str, int]], title: str, width: int = 640, height: int = 220) -> str:
+    if not buckets or not any(n for _, n in buckets):
+        return "<p class=muted>No documents.</p>"
+    top = max(n for _, n in buckets) or 1
+    left, bottom = 40, 40
+    plot_w, plot_h = width - left - 10, height - bottom - 20
+    step = plot_w / len(buckets)
+    parts = [f'<svg class=chart viewBox="0 0 {width} {height}" role="img" aria-label="{esc(title)}" '
+             f'xmlns="http://www.w3.org/2000/svg"><title>{esc(title)}</title>',
+             f'<line x1="{left}" y1="{20 + plot_h}" x2="{width - 10}" y2="{20 + plot_h}" stroke="#888"/>']
+    for i, (label, n) in enumerate(buckets):
+        h = plot_h * n / top
+        x = left + i * step + 3
+        parts.append(f'<rect x="{x:.1f}" y="{20 + plot_h - h:.1f}" width="{step - 6:.1f}" height="{h:.1f}" fill="#4e79a7">'
+                     f'<title>{esc(label)} words: {n:,}</title></rect>'
+                     f'<text x="{x + (step - 6) / 2:.1f}" y="{20 + plot_h - h - 4:.1f}" text-anchor="middle" class=val>{n:,}</text>'
+                     f'<text x="{x + (step - 6) / 2:.1f}" y="{height - 22}" text-anchor="middle" class=lbl>{esc(label)}</text>')
+    parts.append(f'<text x="{left + plot_w / 2}" y="{height - 4}" text-anchor="middle" class=lbl>words per document</text></svg>')
+    return "".join(parts)
+
+
+CSS = """
+:root{--fg:#1d232a;--muted:#5f6b76;--line:#dde3e8;--bg:#fff;--soft:#f5f7f9}
+*{box-sizing:border-box}body{margin:0;font:15px/1.45 system-ui,-apple-system,"Segoe UI",Roboto,"DejaVu Sans",sans-serif;color:var(--fg);background:var(--bg)}
+header{padding:18px 20px;border-bottom:1px solid var(--line);background:var(--soft)}
+header h1{margin:0 0 4px;font-size:22px}main{max-width:1180px;margin:0 auto;padding:8px 20px 40px}
+nav{display:flex;flex-wrap:wrap;gap:6px 14px;margin-top:8px}nav a{color:#2a5d9f;text-decoration:none}
+section{margin-top:26px}h2{font-size:19px;border-bottom:2px solid var(--line);padding-bottom:4px}
+h3{font-size:16px;margin:18px 0 6px}.muted{color:var(--muted)}.chart{width:100%;max-width:760px;height:auto;display:block}
+.chart .lbl{font-size:12px;fill:#333}.chart .val{font-size:11px;fill:#444}
+.cards{display:grid;grid-template-columns:repeat(auto-fit,minmax(150px,1fr));gap:10px}
+.card{border:1px solid var(--line);border-radius:8px;padding:10px 12px;background:#fff}.card b{display:block;font-size:20px}
+.scroll{overflow-x:auto;-webkit-overflow-scrolling:touch}
+table{border-collapse:collapse;width:100%;font-size:14px}th,td{border-bottom:1px solid var(--line);padding:5px 8px;text-align:left;vertical-align:top}
+th{background:var(--soft)}td.n,th.n{text-align:right;white-space:nowrap}code{font-size:13px;background:var(--soft);padding:0 3px;border-radius:3px}
+.sw{display:inline-block;width:10px;height:10px;border-radius:2px;margin-right:6px;vertical-align:baseline}
+details{margin:4px 0}summary{cursor:pointer}ul.samples{margin:4px 0 8px;padding-left:20px;font-size:13px}ul.samples li{margin:2px 0;word-break:break-word}
+.page{border:1px solid var(--line);border-radius:8px;margin:14px 0;overflow:hidden}
+.page h3{margin:0;padding:8px 12px;background:var(--soft);font-size:14px;word-break:break-all}
+.ln{display:grid;grid-template-columns:3.2em 1fr;font:14px/1.5 system-ui,-apple-system,"Segoe UI",Roboto,"DejaVu Sans",sans-serif}
+.ln .no{color:#9aa5ae;text-align:right;padding-right:8px;user-select:none}.ln .tx{white-space:pre-wrap;word-break:break-word;padding-right:8px}
+.ln.rm .tx{text-decoration:line-through;text-decoration-color:rgba(0,0,0,.45)}
+.tag{display:inline-block;font:11px/1.6 system-ui,sans-serif;color:#fff;border-radius:3px;padding:0 5px;margin-right:6px;text-decoration:none;vertical-align:1px}
+mark.sp{border-radius:2px;padding:0 2px}
+.cut{font:12px/1.6 system-ui,sans-serif;background:#1d232a;color:#fff;padding:3px 10px}
+.cut.teaser{background:#8a5a00}
+.legend{font-size:13px;margin:6px 0}.legend span{margin-right:12px;white-space:nowrap}
+@media (max-width:600px){main{padding:4px 10px 30px}header{padding:12px}.ln{grid-template-columns:2.4em 1fr;font-size:12px}th,td{padding:4px 5px}}
+@media print{nav{display:none}}
+"""
+
+
+def _table(head: list[str], rows: list[list[str]], numeric: set[int] = frozenset()) -> str:
+    cells = "".join(f'<th{" class=n" if i in numeric else ""}>{h}</th>' for i, h in enumerate(head))
+    body = "".join("<tr>" + "".join(f'<td{" class=n" if i in numeric else ""}>{c}</td>' for i, c in enumerate(r)) + "</tr>" for r in rows)
+    return f'<div class=scroll><table><thead><tr>{cells}</tr></thead><tbody>{body}</tbody></table></div>'
+
+
+def funnel_rows(stats: dict) -> list[tuple[str, float, str]]:
+    """The run's stages in documents (pages before split, articles after)."""
+    read = stats.get("read", {})
+    split = stats.get("split", {})
+    filt = stats.get("filter", {})
+    export = stats.get("export", {})
+    rows: list[tuple[str, float, str]] = []
+    pages = split.get("documents") or read.get("documents")
+    if pages is not None:
+        rows.append(("pages read", pages, "#4e79a7"))
+    if stats.get("strip", {}).get("documents_dropped"):
+        rows.append(("pages dropped by strip", stats["strip"]["documents_dropped"], "#e15759"))
+    if split:
+        rows.append(("articles found", split.get("articles", 0), "#59a14f"))
+        rows.append(("teasers dropped", split.get("teasers_dropped", 0), "#e15759"))
+    if filt:
+        rows.append(("dropped by filters", filt.get("documents_dropped", 0), "#e15759"))
+        rows.append(("kept by filters", filt.get("documents_kept", 0), "#59a14f"))
+    if export:
+        rows.append(("duplicates removed", export.get("exact_duplicates", 0) + export.get("near_duplicates", 0), "#e15759"))
+        rows.append(("exported", export.get("documents_out", 0), "#4e79a7"))
+    return rows
+
+
+def rule_locations(rule_paths: list[str]) -> dict[str, str]:
+    from corpuskit.rules import default_rules_dir, load_rules
+
+    where: dict[str, str] = {"blank-lines": "(strip: blank lines a removal leaves doubled)"}
+    try:
+        files = load_rules(rule_paths or [str(default_rules_dir())])
+    except UsageError:
+        return where
+    for rule_file in files:
+        for rule in rule_file.rules:
+            where.setdefault(rule.id, rule.source)
+    return where
+
+
+def _link(where: str) -> str:
+    """A file.yaml:LINE reference as a link that opens the file (the line is in the text)."""
+    if not where or where.startswith("("):
+        return esc(where)
+    path = where.rsplit(":", 1)[0]
+    uri = Path(path).resolve().as_uri() if Path(path).exists() else path
+    return f'<a href="{esc(uri)}"><code>{esc(where)}</code></a>'
+
+
+def render(title: str, stats: dict, removals: Removals | None, decisions: SplitDecisions | None,
+           rejections: Rejections | None, lengths: tuple[Counter, int, str] | None, views: list[PageView],
+           missing: list[str], locations: dict[str, str], config: ReportConfig, sources: list[str]) -> str:
+    out: list[str] = []
+    add = out.append
+    add(f"<!doctype html><html lang=en><head><meta charset=utf-8><meta name=viewport content=\"width=device-width,initial-scale=1\">"
+        f"<title>{esc(title)}</title><style>{CSS}</style></head><body>")
+    add(f"<header><h1>{esc(title)}</h1><div class=muted>corpuskit {__version__} report, written "
+        f"{datetime.date.today().isoformat()} from: {', '.join(f'<code>{esc(s)}</code>' for s in sources) or 'nothing'}</div>"
+        "<nav><a href=#funnel>Funnel</a><a href=#rules>Rules</a><a href=#sites>Sites</a><a href=#split>Split</a>"
+        "<a href=#filter>Filter</a><a href=#lengths>Lengths</a><a href=#pages>Pages</a></nav></header><main>")
+
+    # funnel
+    add("<section id=funnel><h2>Funnel</h2>")
+    strip_counts = stats.get("strip", {})
+    cards = []
+    if strip_counts:
+        cards.append(("lines in", strip_counts.get("lines_in", 0)))
+        cards.append(("lines removed", strip_counts.get("lines_removed", 0)))
+        cards.append(("spans removed", strip_counts.get("spans_removed", 0)))
+    export = stats.get("export", {})
+    if export:
+        cards.append(("documents exported", export.get("documents_out", 0)))
+    if cards:
+        add("<div class=cards>" + "".join(f"<div class=card data-k=\"{esc(k)}\"><b>{v:,}</b>{esc(k)}</div>" for k, v in cards) + "</div>")
+    rows = funnel_rows(stats)
+    add(svg_bars(rows, title="documents at each stage") if rows else "<p class=muted>No --stats files given.</p>")
+    if rows:
+        add(_table(["stage", "documents"], [[esc(k), f"{int(v):,}"] for k, v, _ in rows], {1}))
+    add("</section>")
+
+    # rules
+    add("<section id=rules><h2>Removals per rule</h2>")
+    per_rule = removals.per_rule if removals is not None else Counter(stats.get("strip_rules", {}))
+    if per_rule:
+        total = sum(per_rule.values())
+        top = per_rule.most_common(config.top_rules)
+        add(f"<p>{total:,} lines and spans removed by {len(per_rule)} rules"
+            + (f"; the {len(top)} most active are drawn." if len(top) < len(per_rule) else ".") + "</p>")
+        add(svg_bars([(r, n, colour(r)) for r, n in top], title="lines removed per rule"))
+        table_rows = []
+        for rule, n in top:
+            samples = removals.samples.get(rule) if removals is not None else None
+            sample_html = ""
+            if samples is not None and samples.items:
+                items = "".join(f"<li><code>{esc(d)}</code>{':' + esc(line) if line else ''} — {esc(text)}</li>"
+                                for d, line, text, _ in samples.items)
+                sample_html = f"<details><summary>{len(samples.items)} of {samples.seen:,} sampled</summary><ul class=samples>{items}</ul></details>"
+            table_rows.append([f'<span class=sw style="background:{colour(rule)}"></span><code>{esc(rule)}</code>',
+                               _link(locations.get(rule, "")), f"{n:,}", f"{100 * n / total:.1f}%", sample_html])
+        add(_table(["rule", "defined at", "removed", "share", "sample of what it removed"], table_rows, {2, 3}))
+    else:
+        add("<p class=muted>No removals (give --removed or strip's --stats).</p>")
+    add("</section>")
+
+    # sites
+    add("<section id=sites><h2>Removals per site</h2>")
+    if removals is not None and removals.per_site:
+        sites = sorted(removals.per_site.items(), key=lambda kv: -sum(kv[1].values()))[: config.top_sites]
+        add("<p class=muted>Site: the host of a URL id, else the folder of the page's path.</p>")
+        add(svg_bars([(s, sum(c.values()), "#76b7b2") for s, c in sites], title="lines removed per site"))
+        add(_table(["site", "pages with removals", "removed", "top rules"],
+                   [[esc(s), f"{len(removals.pages_per_site[s]):,}", f"{sum(c.values()):,}",
+                     ", ".join(f"<code>{esc(r)}</code> {n:,}" for r, n in c.most_common(5))] for s, c in sites], {1, 2}))
+    else:
+        add("<p class=muted>Give strip's --removed file to see removals per site.</p>")
+    add("</section>")
+
+    # split
+    add("<section id=split><h2>Split decisions</h2>")
+    if decisions is not None:
+        add(f"<p>{decisions.pages:,} pages → {decisions.articles:,} articles and {decisions.teasers:,} teasers; "
+            f"{decisions.kept_inside:,} title-shaped lines kept inside their article (sub-headings).</p>")
+        reasons = decisions.reasons.most_common()
+        add(svg_bars([(r, n, colour(r)) for r, n in reasons], title="boundaries per reason"))
+        rows_html = []
+        for reason, n in reasons:
+            ex = decisions.examples[reason].items
+            items = "".join(f"<li><code>{esc(d)}</code> — {esc(t) if t else '<i>no title</i>'}"
+                            f"<br><span class=muted>{esc(full)}</span></li>" for d, t, full in ex)
+            rows_html.append([f"<code>{esc(reason)}</code>", f"{n:,}", f"<ul class=samples>{items}</ul>"])
+        if decisions.kept_inside:
+            items = "".join(f"<li><code>{esc(d)}</code> — {esc(line)}<br><span class=muted>{esc(why)}</span></li>"
+                            for d, line, why in decisions.kept_examples.items)
+            rows_html.append(["kept inside (not a boundary)", f"{decisions.kept_inside:,}", f"<ul class=samples>{items}</ul>"])
+        add(_table(["reason", "count", "examples (sampled)"], rows_html, {1}))
+    else:
+        add("<p class=muted>Give split's --report file to see its decisions.</p>")
+    add("</section>")
+
+    # filter
+    add("<section id=filter><h2>Filter</h2>")
+    filt = stats.get("filter", {})
+    if filt:
+        langs = Counter(stats.get("filter_lang", {}))
+        add(f"<p>{filt.get('documents_in', 0):,} documents in, {filt.get('documents_kept', 0):,} kept, "
+            f"{filt.get('documents_dropped', 0):,} dropped. Languages: "
+            + ", ".join(f"{esc(k)} {v:,}" for k, v in langs.most_common(12)) + ".</p>")
+        pii = stats.get("filter_pii", {})
+        if pii:
+            add("<p>Personal data handled: " + ", ".join(f"{esc(k)} {v:,}" for k, v in sorted(pii.items())) + ".</p>")
+    dropped = rejections.per_filter if rejections is not None else Counter(stats.get("filter_dropped", {}))
+    if dropped:
+        add(svg_bars([(f, n, colour(f)) for f, n in dropped.most_common(config.top_rules)], title="documents dropped per filter"))
+        rows_html = []
+        for name, n in dropped.most_common(config.top_rules):
+            sample = rejections.samples.get(name) if rejections is not None else None
+            items = "".join(f"<li><code>{esc(d)}</code> value {esc(v)} (threshold {esc(t)}) — {esc(text)}</li>"
+                            for d, v, t, text in (sample.items if sample else []))
+            where = rejections.where.get(name, "") if rejections is not None else ""
+            rows_html.append([f"<code>{esc(name)}</code>", _link(where), f"{n:,}", f"<ul class=samples>{items}</ul>"])
+        add(_table(["filter", "defined at", "dropped", "sample (value, threshold, start of text)"], rows_html, {2}))
+    elif not filt:
+        add("<p class=muted>The filter step did not run (no filter counts in the --stats files).</p>")
+    add("</section>")
+
+    # lengths
+    add("<section id=lengths><h2>Length of the exported documents</h2>")
+    if lengths is not None:
+        counts, total, note = lengths
+        labels = []
+        low = 0
+        for bound in LENGTH_BUCKETS:
+            labels.append((f"{low}–{bound - 1}", counts.get(bound, 0)))
+            low = bound
+        labels.append((f"≥{LENGTH_BUCKETS[-1]}", counts.get(-1, 0)))
+        add(f"<p>{total:,} documents ({esc(note)}; every document counted).</p>")
+        add(svg_histogram(labels, "words per exported document"))
+    else:
+        add("<p class=muted>Give the exported dataset (--dataset) to see the length distribution.</p>")
+    add("</section>")
+
+    # pages
+    add("<section id=pages><h2>Pages, marked up</h2>")
+    if views:
+        add(f"<p class=muted>{len(views)} page(s): those asked for with --doc and a seeded sample. Struck-through lines "
+            "were removed by the rule named on them; highlighted spans were removed inside a line; a dark bar starts a "
+            "new article (with the reason), an amber one a teaser.</p>")
+        for view in views:
+            add(_render_page(view))
+    else:
+        add("<p class=muted>Give the pages strip read (--pages, e.g. normalize's output) to see them marked up.</p>")
+    if missing:
+        add("<p>Not found in --pages: " + ", ".join(f"<code>{esc(m)}</code>" for m in missing) + "</p>")
+    add("</section></main></body></html>")
+    return "".join(out)
+
+
+def _render_page(view: PageView) -> str:
+    out = [f'<div class=page id="page-{esc(re.sub(r"[^A-Za-z0-9_-]", "-", view.doc_id))}" data-doc="{esc(view.doc_id)}">'
+           f"<h3>{esc(view.doc_id)}</h3>"]
+    if view.dropped_by:
+        out.append(f'<div class="cut teaser">whole page dropped by rule {esc(view.dropped_by)}</div>')
+    for index, (text, rule, spans) in enumerate(view.lines):
+        boundary = view.boundaries.get(index)
+        if boundary is not None:
+            reason, title, teaser = boundary
+            kind = f"teaser ({teaser})" if teaser else "article"
+            out.append(f'<div class="cut{" teaser" if teaser else ""}" data-reason="{esc(reason)}">{esc(kind)}: '
+                       f"{esc(reason)}{' — ' + esc(title) if title else ''}</div>")
+        body = esc(text)
+        for span_rule, span_text in spans:
+            if span_text and esc(span_text) in body:
+                body = body.replace(esc(span_text), f'<mark class=sp style="background:{colour(span_rule)}55" title="{esc(span_rule)}">'
+                                    f'{esc(span_text)}</mark><span class=tag style="background:{colour(span_rule)}">{esc(span_rule)}</span>', 1)
+        if rule is not None:
+            out.append(f'<div class="ln rm" data-rule="{esc(rule)}"><span class=no>{index + 1}</span><span class=tx>'
+                       f'<span class=tag style="background:{colour(rule)}">{esc(rule)}</span>{body}</span></div>')
+        else:
+            out.append(f'<div class=ln><span class=no>{index + 1}</span><span class=tx>{body}</span></div>')
+    if view.truncated:
+        out.append(f'<div class="ln"><span class=no></span><span class="tx muted">… {view.truncated:,} more lines not shown</span></div>')
+    out.append("</div>")
+    return "".join(out)
+
+
+def build_report(inputs: ReportInputs, config: ReportConfig = ReportConfig(), title: str = "corpuskit run") -> str:
+    """The HTML page for a run's side files (see the module docstring)."""
+    rng = random.Random(config.seed)
+    stats = load_stats(inputs.stats) if inputs.stats else {}
+    removals = collect_removals(inputs.removed, config, rng) if inputs.removed else None
+    decisions = collect_split(inputs.split_report, config, rng) if inputs.split_report else None
+    rejections = collect_rejected(inputs.rejected, config, rng) if inputs.rejected else None
+    lengths = collect_lengths(inputs.dataset) if inputs.dataset else None
+    views: list[PageView] = []
+    missing: list[str] = []
+    if inputs.pages:
+        sample = decisions.page_ids if decisions is not None else None
+        views, missing = page_views(inputs.pages, set(inputs.doc_ids), sample, inputs.rules, config)
+        order = {doc_id: i for i, doc_id in enumerate(inputs.doc_ids)}
+        views.sort(key=lambda v: (order.get(v.doc_id, len(order)), v.doc_id))
+    elif inputs.doc_ids:
+        raise UsageError("--doc needs --pages: the documents strip read (e.g. normalize's output)")
+    return render(title, stats, removals, decisions, rejections, lengths, views, missing,
+                  rule_locations(inputs.rules), config, inputs.files())
