@@ -1,0 +1,128 @@
+"""report: the page's numbers match the run's files, it is self-contained and bounded, and a
+real browser renders it (headless Chromium, at desktop and phone widths)."""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import shutil
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+from corpuskit.cli import cli
+
+ROOT = Path(__file__).resolve().parent.parent
+CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
+
+
+def invoke(*args: str) -> None:
+    result = CliRunner().invoke(cli, list(args))
+    assert result.exit_code == 0, result.output
+
+
+@pytest.fixture(scope="module")
+def run(tmp_path_factory) -> dict[str, Path]:
+    """The main job on the seeds, every side file kept, and its report."""
+    d = tmp_path_factory.mktemp("run")
+    p = {name: d / name for name in ("n.jsonl", "s.jsonl", "a.jsonl", "f.jsonl", "removed.jsonl", "split.jsonl",
+                                     "rejected.jsonl", "n.json", "s.json", "a.json", "f.json", "e.json", "dataset", "report.html")}
+    invoke("normalize", str(ROOT / "seeds"), "-q", "-o", str(p["n.jsonl"]), "--stats", str(p["n.json"]))
+    invoke("strip", str(p["n.jsonl"]), "-q", "-o", str(p["s.jsonl"]), "--removed", str(p["removed.jsonl"]), "--stats", str(p["s.json"]))
+    invoke("split", str(p["s.jsonl"]), "-q", "-o", str(p["a.jsonl"]), "--report", str(p["split.jsonl"]), "--stats", str(p["a.json"]))
+    invoke("filter", str(p["a.jsonl"]), "-q", "-o", str(p["f.jsonl"]), "--rejected", str(p["rejected.jsonl"]), "--stats", str(p["f.json"]))
+    invoke("export", str(p["dataset"]), str(p["f.jsonl"]), "-q", "--split", "train=1.0", "--stats", str(p["e.json"]))
+    invoke("report", "-o", str(p["report.html"]), *[a for k in ("n.json", "s.json", "a.json", "f.json", "e.json") for a in ("--stats", str(p[k]))],
+           "--removed", str(p["removed.jsonl"]), "--split-report", str(p["split.jsonl"]), "--rejected", str(p["rejected.jsonl"]),
+           "--dataset", str(p["dataset"]), "--pages", str(p["n.jsonl"]), "--doc", str(ROOT / "seeds" / "001_ce5ffe69e56071f8.txt"))
+    return p
+
+
+def test_the_page_holds_the_runs_numbers(run):
+    page = run["report.html"].read_text(encoding="utf-8")
+    stats = json.loads(run["s.json"].read_text())
+    for stage, count in (("pages read", 5), ("articles found", 7), ("teasers dropped", 4), ("exported", 7)):
+        assert re.search(rf"<td>{stage}</td><td class=n>{count}</td>", page), stage
+    for rule, count in stats["strip_rules"].items():  # every rule with its count, its definition and samples
+        row = re.search(rf"<code>{re.escape(rule)}</code></td><td>(.*?)</td><td class=n>{count}</td>", page)
+        assert row, rule
+        if rule != "blank-lines":
+            assert re.search(r"\.yaml:\d+</code>", row.group(1)), rule
+    assert "Theo TNO" in page and "rule:source-theo" in page and "fused-teaser" in page
+    assert "7 documents (1 file(s); every document counted)" in page
+
+
+def test_pages_are_marked_up_by_rule_with_boundaries(run):
+    page = run["report.html"].read_text(encoding="utf-8")
+    asked = page.index(f'data-doc="{ROOT / "seeds" / "001_ce5ffe69e56071f8.txt"}"')
+    assert asked < page.index(f'data-doc="{ROOT / "seeds" / "000_6f1702e981b77c1e.txt"}"')  # the page asked for comes first
+    block = page[asked: page.index("</div></div>", asked)]
+    assert 'class="ln rm" data-rule="source-agency"' in page and 'data-reason="rule:end-marker"' in block
+    assert '<mark class=sp' in page  # the span `./.` removed inside a line
+
+
+def test_the_page_is_self_contained_and_bounded(run):
+    page = run["report.html"].read_text(encoding="utf-8")
+    assert "<script" not in page and not re.search(r'(src|href)="https?://', page) and "@import" not in page
+    assert run["report.html"].stat().st_size < 200_000
+
+
+def test_samples_keep_the_page_small_on_a_large_run(tmp_path):
+    removed = tmp_path / "removed.jsonl"
+    with removed.open("w", encoding="utf-8") as handle:
+        for i in range(60_000):
+            handle.write(json.dumps({"id": f"site{i % 7}/page{i}.txt", "line": 3, "rule": f"rule-{i % 30}", "kind": "line",
+                                     "text": f"furniture line number {i} " * 5}) + "\n")
+    out = tmp_path / "r.html"
+    invoke("report", "-o", str(out), "--removed", str(removed))
+    page = out.read_text(encoding="utf-8")
+    assert out.stat().st_size < 300_000 and "5 of 2,000 sampled" in page and "site3" in page
+
+
+def test_bad_inputs_are_one_line_errors(tmp_path):
+    broken = tmp_path / "removed.jsonl"
+    broken.write_text('{"id": "a", "rule": "x"}\n{"id": \n', encoding="utf-8")
+    result = CliRunner().invoke(cli, ["report", "-o", str(tmp_path / "r.html"), "--removed", str(broken)])
+    assert result.exit_code == 1 and f"{broken}:2: malformed JSON line" in result.stderr and not (tmp_path / "r.html").exists()
+    result = CliRunner().invoke(cli, ["report", "-o", str(broken), "--removed", str(broken)])
+    assert result.exit_code == 2 and broken.read_text(encoding="utf-8").startswith('{"id": "a"')  # never over an input
+    result = CliRunner().invoke(cli, ["report", "-o", str(tmp_path / "r.html"), "--dataset", str(tmp_path / "none")])
+    assert result.exit_code == 2 and "no such file or folder" in result.stderr
+
+
+@pytest.mark.skipif(CHROMIUM is None, reason="no Chromium on this machine (Debian: apt-get install chromium); .ci/run installs it")
+def test_a_real_browser_renders_the_report(run, tmp_path):
+    sync_api = pytest.importorskip("playwright.sync_api", reason="playwright is not installed (pip install playwright)")
+    shots = Path(os.environ.get("CORPUSKIT_SCREENSHOTS", tmp_path))
+    stats = json.loads(run["s.json"].read_text())
+    with sync_api.sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=CHROMIUM, args=[
+            "--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
+            "--disable-sync", "--no-first-run"])
+        try:
+            for width, name in ((1280, "desktop"), (390, "phone")):
+                page = browser.new_page(viewport={"width": width, "height": 900})
+                page.goto(run["report.html"].resolve().as_uri())
+                funnel = page.locator("#funnel table tbody tr")
+                assert funnel.count() == 7
+                rows = {funnel.nth(i).locator("td").nth(0).inner_text(): funnel.nth(i).locator("td").nth(1).inner_text()
+                        for i in range(funnel.count())}
+                assert rows["pages read"] == "5" and rows["articles found"] == "7" and rows["exported"] == "7"
+                assert page.locator("#funnel svg rect").count() >= 5  # the chart is drawn
+                rule_rows = page.locator("#rules table tbody tr")
+                assert rule_rows.count() == len(stats["strip_rules"])
+                removed = page.locator('#pages .ln.rm[data-rule="source-theo"]')
+                assert removed.count() >= 1 and removed.first.is_visible()
+                assert "line-through" in removed.first.locator(".tx").evaluate("e => getComputedStyle(e).textDecorationLine")
+                assert page.locator("#pages .cut").count() >= 3
+                # nothing wider than the window: readable without sideways scrolling
+                assert page.evaluate("document.documentElement.scrollWidth") <= width + 1
+                page.screenshot(path=str(shots / f"report-{name}.png"))
+                page.locator("#pages").scroll_into_view_if_needed()
+                page.screenshot(path=str(shots / f"report-{name}-pages.png"))
+                page.close()
+        finally:
+            browser.close()
+    assert (shots / "report-desktop.png").stat().st_size > 10_000 and (shots / "report-phone.png").stat().st_size > 10_000
