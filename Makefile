@@ -71,6 +71,10 @@ bench: $(VENV)/.installed
 	$(BIN)/python benchmarks/bench_hostile.py
 	$(BIN)/pip install --quiet --disable-pip-version-check -e ".[bench]"
 	$(BIN)/python benchmarks/bench_pipeline.py
+	$(BIN)/python benchmarks/bench_filter.py
+	$(BIN)/python benchmarks/bench_report.py
+	$(BIN)/python benchmarks/compare_datatrove.py
+	$(BIN)/python benchmarks/eval_langid.py
 
 clean:
 	rm -rf build benchmarks/data

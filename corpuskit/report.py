@@ -464,9 +464,14 @@ def _link(where: str) -> str:
     """A file.yaml:LINE reference as a link that opens the file (the line is in the text)."""
     if not where or where.startswith("("):
         return esc(where)
-    path = where.rsplit(":", 1)[0]
+    path, _, line = where.rpartition(":")
     uri = Path(path).resolve().as_uri() if Path(path).exists() else path
-    return f'<a href="{esc(uri)}"><code>{esc(where)}</code></a>'
+    shown = where
+    try:  # shorter and the same on every machine: relative to the working folder when inside it
+        shown = f"{Path(path).resolve().relative_to(Path.cwd())}:{line}"
+    except ValueError:
+        pass
+    return f'<a href="{esc(uri)}"><code>{esc(shown)}</code></a>'
 
 
 def render(title: str, stats: dict, removals: Removals | None, decisions: SplitDecisions | None,
