@@ -298,6 +298,11 @@ def find_parts(text: str, boundaries: list | None = None, config: SplitConfig = 
                 if n and mark.get("values"):  # the paragraph after the captured line, or the last one
                     found_inside.setdefault(min(para, n - 1), {}).update(mark["values"])
                 continue
+            name = (mark.get("values") or {}).get("author")
+            if isinstance(name, str) and para < n and _named_after(name, paras[para]):
+                # A name the next paragraph talks about is a heading in a list of people, not
+                # the signature of the article above: no boundary, and not the author.
+                continue
             if kind == "start":
                 values_for.setdefault(para, {}).update(mark.get("values") or {})
             else:

@@ -482,3 +482,33 @@ def test_a_long_article_ending_in_an_ellipsis_is_not_a_teaser():
         Họ chờ nước rút để bắt đầu vụ mùa mới, nhưng năm nay thì...
     """)
     assert parts[0].teaser == "truncated"
+
+
+def test_a_name_heading_near_the_foot_is_no_signature_even_when_a_rule_takes_it(tmp_path):
+    # The last portrait of a list: the author-signoff rule looks at the last lines and takes
+    # the heading; split sees the next paragraph talk about that person and keeps one article.
+    page = tmp_path / "portraits.txt"
+    page.write_text("\n".join([
+        "Bữa sáng của những người giàu nhất thế giới",
+        "Nhiều tỷ phú có thói quen ăn sáng rất đơn giản, dù họ có thể mua bất cứ món ăn nào trên đời.",
+        "Trần Văn Bình",
+        "Ông Bình thường chỉ uống một cốc cà phê đen và ăn một chiếc bánh mì trước khi đến văn phòng.",
+        "Lê Thị Hoa",
+        "Bà Hoa thích ăn phở ở quán quen gần nhà, sau đó mới bắt đầu một ngày làm việc kéo dài.",
+        "Hương Thảo",
+    ]), encoding="utf-8")
+    docs = [json.loads(line) for line in CliRunner().invoke(cli, ["clean", str(page), "-q", "-j", "1"]).output.splitlines()]
+    assert len(docs) == 1 and docs[0]["metadata"]["author"] == "Hương Thảo"
+    assert docs[0]["text"].rstrip().endswith("bắt đầu một ngày làm việc kéo dài.")
+
+
+def test_a_readers_mailbox_line_at_the_foot_is_furniture(tmp_path):
+    page = tmp_path / "mail.txt"
+    page.write_text("\n".join([
+        "Trường học mở cửa đón học sinh trở lại",
+        f"{LONG_VI}",
+        "Minh Quân",
+        "*Mọi ý kiến đóng góp về giáo dục, độc giả gửi tin, bài về hộp thư: giaoduc@baomoi.vn. Trân trọng cảm ơn!",
+    ]), encoding="utf-8")
+    docs = [json.loads(line) for line in CliRunner().invoke(cli, ["clean", str(page), "-q", "-j", "1"]).output.splitlines()]
+    assert len(docs) == 1 and "hộp thư" not in docs[0]["text"] and docs[0]["metadata"]["author"] == "Minh Quân"
