@@ -48,7 +48,7 @@ _BACKREF = regex.compile(r"\\[1-9]|\(\?P=")
 _WILDCARD_START = regex.compile(r"^(?:\(\?[aiLmsux]*\)|\(\?[aiLmsux]*:|\(\?:|\()*\.")
 
 
-def _combine(rules: Sequence[Rule]) -> tuple[regex.Pattern | None, dict[str, str], list[Rule]]:
+def _combine(rules: Sequence[Rule], groups_apart: bool = False) -> tuple[regex.Pattern | None, dict[str, str], list[Rule]]:
     """One alternation for the rules that can share it; the others are returned apart.
 
     Apart: patterns with back-references (group numbers would shift) and patterns that
@@ -59,8 +59,8 @@ def _combine(rules: Sequence[Rule]) -> tuple[regex.Pattern | None, dict[str, str
     branches, names, apart = [], {}, []
     for n, rule in enumerate(rules):
         source = rule.pattern.pattern
-        if _BACKREF.search(source) or _WILDCARD_START.match(source):
-            apart.append(rule)
+        if _BACKREF.search(source) or _WILDCARD_START.match(source) or (groups_apart and _NAMED_GROUP.search(source)):
+            apart.append(rule)  # (named groups of a remove rule capture values: kept apart, groups intact)
             continue
         source = _NAMED_GROUP.sub("(?:", source)
         # A pattern's own leading (?i) would apply to the whole alternation: scope it.
@@ -131,7 +131,7 @@ class CompiledRules:
             else:
                 compiled.one_by_one.append(rule)
         compiled.drop_re, compiled.drop_names, compiled.drops_apart = _combine(regex_drops)
-        compiled.remove_re, compiled.remove_names, compiled.removes_apart = _combine(removes)
+        compiled.remove_re, compiled.remove_names, compiled.removes_apart = _combine(removes, groups_apart=True)
         compiled.cut_re, compiled.cut_names, cut_apart = _combine(compiled.cut_regex)
         compiled.cut_regex = cut_apart
         pattern_rules = [r for r in compiled.one_by_one if r.pattern is not None]
@@ -304,12 +304,21 @@ def strip_text(doc: Doc, compiled: CompiledRules) -> StripResult:
                 marks.append((index, compiled.by_id[rule_id], {}))
             continue
         before = len(removals)
-        line = _remove_spans(doc.id, index, line, compiled, removals)
+        span_values: list = []
+        line = _remove_spans(doc.id, index, line, compiled, removals, span_values)
+        values_of = {}
+        for rule_id, values in span_values:
+            values_of.setdefault(rule_id, {}).update(values)
+            for name, value in values.items():
+                captured.setdefault(name, []).append(value)
         for removal in removals[before:]:
             rule = compiled.by_id[removal.rule]
+            values = values_of.pop(removal.rule, {})
             if rule.boundary:  # a span ending an article: the boundary follows its line
                 after = rule.boundary == "end" and line is not None
-                marks.append((index + 1 if after else index, rule, {}))
+                marks.append((index + 1 if after else index, rule, values))
+            elif values:  # where the values were found, so that split gives them to that article
+                marks.append((index, rule, values))
         if line is None:
             continue
         kept.append((index, line))
@@ -345,8 +354,11 @@ def _boundaries_after(kept: list[tuple[int, str]], marks: list[tuple[int, Rule, 
     return sorted(moved + new, key=lambda b: b["line"])
 
 
-def _remove_spans(doc_id: str, index: int, line: str, compiled: CompiledRules, removals: list[Removal]) -> str | None:
-    """Inline removals; returns the line left, or None when nothing but spaces is left."""
+def _remove_spans(doc_id: str, index: int, line: str, compiled: CompiledRules, removals: list[Removal],
+                  values_found: list | None = None) -> str | None:
+    """Inline removals; returns the line left, or None when nothing but spaces is left.
+    Values captured by a remove rule's named groups (`(?P<source>...)`) are appended to
+    `values_found` as (rule id, values)."""
     if compiled.remove_re is None and not compiled.removes_apart:
         return line
     found: list[tuple[str, str]] = []
@@ -354,6 +366,10 @@ def _remove_spans(doc_id: str, index: int, line: str, compiled: CompiledRules, r
     def record(name_of: Callable[[regex.Match], str]):
         def replace(match: regex.Match) -> str:
             found.append((name_of(match), match.group(0)))
+            if values_found is not None and match.re is not compiled.remove_re and match.re.groupindex:
+                values = {k: v.strip() for k, v in match.groupdict().items() if v and v.strip()}
+                if values:
+                    values_found.append((name_of(match), values))
             return ""
         return replace
 

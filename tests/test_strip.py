@@ -341,3 +341,49 @@ def test_a_capture_without_boundary_records_where_its_values_were_found(tmp_path
     assert doc.text == "Title\nBody one.\nBody two."
     assert doc.metadata["author"] == "Jane Doe"  # document-level, as before
     assert doc.metadata["boundaries"] == [{"line": 1, "kind": "capture", "rule": "byline", "values": {"author": "Jane Doe"}}]
+
+
+def test_inline_furniture_goes_and_a_trailing_source_is_kept(tmp_path):
+    page = "\n".join([
+        "Dân trí Sáng 12/4, cơ quan chức năng đã kiểm tra một kho hàng lớn ở ngoại thành và phát hiện nhiều sai phạm.",
+        "Số hàng hóa (Ảnh: Hoàng Nam) được niêm phong để phục vụ điều tra, theo lời một cán bộ có mặt tại hiện trường.",
+        "Nhiều tiểu thương (ảnh minh họa) cho biết họ không biết nguồn gốc của số hàng này khi nhập về bán.",
+        "Hotline: 0987 654 321",
+        "Vụ việc đang được các cơ quan chức năng tiếp tục làm rõ trong những ngày tới (Theo Tiền Phong)",
+    ])
+    result = CliRunner().invoke(cli, ["clean", "-", "-q", "--to", "jsonl"], input=page)
+    doc = json.loads(result.output)
+    assert doc["text"].splitlines() == [
+        "Sáng 12/4, cơ quan chức năng đã kiểm tra một kho hàng lớn ở ngoại thành và phát hiện nhiều sai phạm.",
+        "Số hàng hóa được niêm phong để phục vụ điều tra, theo lời một cán bộ có mặt tại hiện trường.",
+        "Nhiều tiểu thương cho biết họ không biết nguồn gốc của số hàng này khi nhập về bán.",
+        "Vụ việc đang được các cơ quan chức năng tiếp tục làm rõ trong những ngày tới",
+    ]
+    assert doc["metadata"]["source"] == "Tiền Phong"
+
+
+def test_english_wire_and_tabloid_furniture(tmp_path):
+    page = "\n".join([
+        "By . Staff Reporter . PUBLISHED: 09:14 EST, 2 May 2013 | UPDATED: 10:02 EST, 2 May 2013",
+        "Scroll down for video",
+        "(CNN) -- The museum said on Thursday that the stolen painting had been found in a garage and was in good condition.",
+        "Police said that two men had been arrested and that the investigation was continuing with help from the public.",
+        "Reuter",
+    ])
+    result = CliRunner().invoke(cli, ["strip", "-", "-q", "--to", "jsonl"], input=page)
+    doc = json.loads(result.output)
+    assert doc["text"].splitlines() == [
+        "The museum said on Thursday that the stolen painting had been found in a garage and was in good condition.",
+        "Police said that two men had been arrested and that the investigation was continuing with help from the public.",
+    ]
+    assert doc["metadata"]["stripped"] == {"en-published-line": 1, "en-scroll-prompt": 1, "en-cnn-dateline": 1, "en-wire-end": 1}
+
+
+def test_a_remove_rule_with_a_named_group_captures_its_value(tmp_path):
+    body = """
+        name: t
+        rules:
+          - {id: credit, remove_regex: '\\s*\\[photo: (?P<photographer>[A-Z]\\w+)\\]'}
+    """
+    doc, _ = run_strip(tmp_path, body, "Title\nA body line [photo: Lee] goes on.")
+    assert doc.text == "Title\nA body line goes on." and doc.metadata["photographer"] == "Lee"
