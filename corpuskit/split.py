@@ -43,7 +43,10 @@ _DATE_START = regex.compile(
     )""",
     regex.VERBOSE,
 )
-_DATELINE = regex.compile(r"(?:[\p{Lu}][\p{L}.]*(?: [\p{Lu}][\p{L}.]*){0,3}\s*(?:\([^()]{1,30}\))?|\([^()]{1,30}\))\s*[-–—]\s")
+_DATELINE = regex.compile(
+    r"(?:[\p{Lu}][\p{L}.]*(?: [\p{Lu}][\p{L}.]*){0,3}"
+    r"(?:,\s*(?:Jan|Feb|Mar|Apr|May|June?|July?|Aug|Sept?|Oct|Nov|Dec)[a-z]*\.?\s*\d{1,2})?"  # SALVADOR, Feb 26 -
+    r"\s*(?:\([^()]{1,30}\))?|\([^()]{1,30}\))\s*[-–—]\s")
 
 
 def is_dated_lead(text: str) -> bool:
@@ -118,15 +121,22 @@ _NOT_TITLE_ENDS = (".", ":", ";", ",", "…")  # a title may end with ? or !, no
 
 def is_title_shaped(line: str, config: SplitConfig) -> bool:
     """Short, starts like a title, no sentence-final punctuation (?! allowed), not a list item."""
-    if not line or len(line) > config.max_title_chars or line.endswith(_NOT_TITLE_ENDS):
+    if not line or len(line) > config.max_title_chars:
+        return False
+    if line.endswith(_NOT_TITLE_ENDS):
         return False
     first = line[0]
-    if not (first.isupper() or first.isdigit()) or (not first.isupper() or line[1:2] in ".)") and LIST_ITEM.match(line):
+    if first in _TITLE_OPENERS and len(line) > 1:  # 'Zootopia' đại thắng, “Bão” bất ngờ, <CINRAM LTD> 4TH QTR NET
+        first = line[1]
+    elif not (first.isupper() or first.isdigit()) or (not first.isupper() or line[1:2] in ".)") and LIST_ITEM.match(line):
+        return False
+    if not (first.isupper() or first.isdigit()):
         return False
     count = line.count(" ") + 1
     return 2 <= count <= config.max_title_words and not is_truncated(line)
 
 
+_TITLE_OPENERS = frozenset("\"'“‘«([<")
 _CLOSERS = ("", "\"", "'", "”", "’", "»", ")")
 # One C-level endswith per test, closing quotes and brackets included.
 _SENTENCE_ENDS = tuple(end + closer for end in (".", "!", "?", "…") for closer in _CLOSERS)

@@ -14,7 +14,7 @@ from click.testing import CliRunner
 from corpuskit.cli import cli
 from corpuskit.doc import Doc
 from corpuskit.rules import default_rules_dir, load_rules
-from corpuskit.split import SplitConfig, article_docs, find_parts, split, split_fused
+from corpuskit.split import SplitConfig, article_docs, find_parts, is_title_shaped, split, split_fused
 from corpuskit.stats import Stats
 from corpuskit.strip import strip
 
@@ -512,3 +512,15 @@ def test_a_readers_mailbox_line_at_the_foot_is_furniture(tmp_path):
     ]), encoding="utf-8")
     docs = [json.loads(line) for line in CliRunner().invoke(cli, ["clean", str(page), "-q", "-j", "1"]).output.splitlines()]
     assert len(docs) == 1 and "hộp thư" not in docs[0]["text"] and docs[0]["metadata"]["author"] == "Minh Quân"
+
+
+def test_titles_may_open_with_quotes_or_brackets_and_datelines_carry_a_date():
+    config = SplitConfig()
+    for title in ("'Zootopia' thắng lớn tại lễ trao giải năm nay", "“Bão” bất ngờ đổ bộ vào miền Trung",
+                  "<ACME CORP> 4TH QTR NET PROFIT RISES", "(Chính thức) Giá xăng giảm mạnh từ chiều nay"):
+        assert is_title_shaped(title, config), title
+    assert not is_title_shaped("“Tôi sẽ trở lại,” anh nói.", config)
+    from corpuskit.split import is_dated_lead
+
+    assert is_dated_lead("SAN JOSE, Feb 26 - The company said on Thursday that it would cut jobs.")
+    assert is_dated_lead("LONDON, March 3 - Shares rose.")
