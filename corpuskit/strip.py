@@ -10,11 +10,13 @@ kept + removed lines always add up to the input.
 
 from __future__ import annotations
 
+import operator
+
 import re
 from bisect import bisect_left
 from collections import Counter
 from dataclasses import dataclass, field
-from itertools import compress
+from itertools import compress, repeat
 from typing import Callable, Iterable, Iterator, Sequence
 
 import regex
@@ -43,6 +45,7 @@ class Removal:
 _NAMED_GROUP = regex.compile(r"\(\?P<\w+>")
 _LEADING_FLAGS = regex.compile(r"^\(\?([aiLmsux]+)\)")
 _BACKREF = regex.compile(r"\\[1-9]|\(\?P=")
+_REVERSE = regex.compile(r"^\(\?[aiLmsux]*r")
 
 
 _WILDCARD_START = regex.compile(r"^(?:\(\?[aiLmsux]*\)|\(\?[aiLmsux]*:|\(\?:|\()*\.")
@@ -59,7 +62,12 @@ def _combine(rules: Sequence[Rule], groups_apart: bool = False) -> tuple[regex.P
     branches, names, apart = [], {}, []
     for n, rule in enumerate(rules):
         source = rule.pattern.pattern
-        if _BACKREF.search(source) or _WILDCARD_START.match(source) or (groups_apart and _NAMED_GROUP.search(source)):
+        if _BACKREF.search(source) or _WILDCARD_START.match(source) or groups_apart or _REVERSE.match(source):
+            # (?r) is a global flag: it would reverse the whole alternation. Span patterns
+            # (groups_apart) are searched one by one: each keeps its named groups (values it
+            # captures) and the engine's own shortcuts (jumping to the next occurrence of a
+            # literal, an anchor), which an alternation of unanchored branches loses; there
+            # are few of them.
             apart.append(rule)  # (named groups of a remove rule capture values: kept apart, groups intact)
             continue
         source = _NAMED_GROUP.sub("(?:", source)
@@ -206,9 +214,37 @@ def _candidate_lines(text: str, lines: list[str], stripped: list[str], compiled:
                 found.add(index)
     for pattern in compiled.line_patterns:
         found.update(compress(range(n), map(pattern.fullmatch, stripped)))
-    for pattern in compiled.span_patterns:
-        found.update(compress(range(n), map(pattern.search, lines)))
+    if compiled.remove_re is not None:
+        found.update(compress(range(n), map(compiled.remove_re.search, lines)))
+    blanks = None
+    for rule in compiled.removes_apart:
+        low, high = 0, n
+        if rule.positional:  # only the lines its limits can reach (a superset: blank lines do not count)
+            blanks = stripped.count("") if blanks is None else blanks
+            if rule.first is not None:
+                high = min(n, rule.first + blanks)
+            elif rule.last is not None:
+                low = max(0, n - rule.last - blanks)
+        indices = range(low, high)
+        literal = _first_literal(rule)
+        if literal is not None:  # lines without the literal the pattern starts with: skipped at C speed
+            indices = list(compress(indices, map(operator.contains, lines[low:high], repeat(literal))))
+            found.update(i for i in indices if rule.pattern.search(lines[i]))
+        else:
+            found.update(compress(indices, map(rule.pattern.search, lines[low:high])))
     return found
+
+
+_ESCAPED_LITERAL = regex.compile(r"^\\([()\[\]{}.*+?|^$/-])")
+
+
+def _first_literal(rule: Rule) -> str | None:
+    """The character every match of a span rule starts with, when its pattern says so
+    plainly (`\\(...`), so that lines without it are not searched."""
+    if rule.ignore_case:
+        return None
+    match = _ESCAPED_LITERAL.match(rule.pattern.pattern)
+    return match.group(1) if match else None
 
 
 def strip_text(doc: Doc, compiled: CompiledRules) -> StripResult:
@@ -305,7 +341,7 @@ def strip_text(doc: Doc, compiled: CompiledRules) -> StripResult:
             continue
         before = len(removals)
         span_values: list = []
-        line = _remove_spans(doc.id, index, line, compiled, removals, span_values)
+        line = _remove_spans(doc.id, index, line, compiled, removals, span_values, position, nonblank_total)
         values_of = {}
         for rule_id, values in span_values:
             values_of.setdefault(rule_id, {}).update(values)
@@ -354,8 +390,12 @@ def _boundaries_after(kept: list[tuple[int, str]], marks: list[tuple[int, Rule, 
     return sorted(moved + new, key=lambda b: b["line"])
 
 
+# "sớm (ảnh: X)." leaves "sớm ." once the span is gone: the space goes too.
+_SPACE_BEFORE_PUNCTUATION = regex.compile(r" +([.,;:!?…])(?= |$)")
+
+
 def _remove_spans(doc_id: str, index: int, line: str, compiled: CompiledRules, removals: list[Removal],
-                  values_found: list | None = None) -> str | None:
+                  values_found: list | None = None, position: int = 0, total: int = 0) -> str | None:
     """Inline removals; returns the line left, or None when nothing but spaces is left.
     Values captured by a remove rule's named groups (`(?P<source>...)`) are appended to
     `values_found` as (rule id, values)."""
@@ -376,6 +416,8 @@ def _remove_spans(doc_id: str, index: int, line: str, compiled: CompiledRules, r
     if compiled.remove_re is not None:
         line = compiled.remove_re.sub(record(lambda m: compiled.remove_names[m.lastgroup]), line)
     for rule in compiled.removes_apart:
+        if rule.positional and not rule.applies_at(position, total):
+            continue
         line = rule.pattern.sub(record(lambda m, r=rule: r.id), line)
     if not found:
         return line
@@ -384,7 +426,8 @@ def _remove_spans(doc_id: str, index: int, line: str, compiled: CompiledRules, r
         return None
     for rule_id, text in found:
         removals.append(Removal(doc_id, index + 1, rule_id, text, "span"))
-    return " ".join(line.split()) if "  " in line else line.strip()
+    line = " ".join(line.split()) if "  " in line else line.strip()
+    return _SPACE_BEFORE_PUNCTUATION.sub(r"\1", line) if " " in line else line
 
 
 def _drop_doubled_blanks(doc_id: str, kept: list[tuple[int, str]], removals: list[Removal]) -> list[tuple[int, str]]:
