@@ -80,6 +80,14 @@ class Reservoir:
                 self.items[slot] = item
 
 
+def sample_of(samples: dict[str, Reservoir], key: str, size: int, rng: random.Random) -> Reservoir:
+    """The reservoir kept for `key` (a rule, a reason, a filter), made on first use."""
+    reservoir = samples.get(key)
+    if reservoir is None:
+        reservoir = samples[key] = Reservoir(size, rng)
+    return reservoir
+
+
 def read_jsonl(path: str) -> Iterator[dict]:
     """Records of a JSON-lines side file; a bad line is a DataError naming file:line."""
     from corpuskit.io import open_binary
@@ -140,10 +148,7 @@ def collect_removals(path: str, config: ReportConfig, rng: random.Random) -> Rem
         out.per_site[site][rule] += 1
         if len(pages_seen[site]) < 100_000:  # a count of pages, bounded in memory
             pages_seen[site].add(doc_id)
-        reservoir = out.samples.get(rule)
-        if reservoir is None:
-            reservoir = out.samples[rule] = Reservoir(config.samples_per_rule, rng)
-        reservoir.add((doc_id, record.get("line"), str(record.get("text", ""))[:300], record.get("kind", "line")))
+        sample_of(out.samples, rule, config.samples_per_rule, rng).add((doc_id, record.get("line"), str(record.get("text", ""))[:300], record.get("kind", "line")))
     return out
 
 
@@ -179,10 +184,7 @@ def collect_split(path: str, config: ReportConfig, rng: random.Random) -> SplitD
             if part.get("teaser"):
                 kind += f" → teaser ({part['teaser']})"
             out.reasons[kind] += 1
-            reservoir = out.examples.get(kind)
-            if reservoir is None:
-                reservoir = out.examples[kind] = Reservoir(config.examples_per_reason, rng)
-            reservoir.add((doc_id, part.get("title"), str(part.get("reason"))))
+            sample_of(out.examples, kind, config.examples_per_reason, rng).add((doc_id, part.get("title"), str(part.get("reason"))))
         for inside in record.get("kept_inside") or []:
             out.kept_inside += 1
             out.kept_examples.add((doc_id, str(inside.get("line", ""))[:200], str(inside.get("reason", ""))))
@@ -208,10 +210,7 @@ def collect_rejected(path: str, config: ReportConfig, rng: random.Random) -> Rej
         out.per_filter[name] += 1
         out.per_lang[str(meta.get("lang"))] += 1
         out.where.setdefault(name, str(why.get("where", "")))
-        reservoir = out.samples.get(name)
-        if reservoir is None:
-            reservoir = out.samples[name] = Reservoir(config.samples_per_rule, rng)
-        reservoir.add((str(record.get("id", "?")), why.get("value"), why.get("threshold"), str(record.get("text", ""))[:240]))
+        sample_of(out.samples, name, config.samples_per_rule, rng).add((str(record.get("id", "?")), why.get("value"), why.get("threshold"), str(record.get("text", ""))[:240]))
     return out
 
 
