@@ -119,6 +119,29 @@ class SplitResult:
 _NOT_TITLE_ENDS = (".", ":", ";", ",", "…")  # a title may end with ? or !, not with these
 
 
+def is_hard_wrapped(paras: list[str], lens: list[int] | None = None) -> bool:
+    """Text whose lines were cut at a fixed width (wire copy, e-mail, old archives): most
+    lines end within a few characters of the same length, and sentences run on across
+    line ends. In such text a short line is the last line of a paragraph and the line after
+    it continues the sentence, so no title-shaped line may start an article.
+
+    >>> body = "The company said on Thursday that its quarterly profit rose sharply as sales of"
+    >>> is_hard_wrapped([body[:70], body[10:78], body[5:74], body[2:71], "of its products."])
+    True
+    >>> is_hard_wrapped(["A title", "A paragraph that ends.", "Another one, longer than that."])
+    False
+    """
+    if len(paras) < 5:
+        return False
+    lens = lens if lens is not None else list(map(len, paras))
+    width = max(lens)
+    if width > 100:  # paragraphs, not wrapped lines
+        return False
+    near = sum(1 for length in lens if length >= width - 12)
+    run_on = sum(1 for a, b in zip(paras, paras[1:]) if not a.endswith(_SENTENCE_ENDS) and b[:1].islower())
+    return near >= 0.6 * len(paras) and run_on >= 0.3 * (len(paras) - 1)
+
+
 def is_title_shaped(line: str, config: SplitConfig) -> bool:
     """Short, starts like a title, no sentence-final punctuation (?! allowed), not a list item."""
     if not line or len(line) > config.max_title_chars:
@@ -327,7 +350,10 @@ def find_parts(text: str, boundaries: list | None = None, config: SplitConfig = 
     first_words = first_title.count(" ") + 1 if first_title is not None else 0
     titled = {0} if first_title is not None else set()  # part starts known to be title-shaped
     # Only short lines that do not end a sentence can be titles; most paragraphs are not.
-    short = [j for j in compress(range(n), map(config.max_title_chars.__ge__, page.lens)) if not paras[j].endswith(_NOT_TITLE_ENDS)]
+    if is_hard_wrapped(paras, page.lens):
+        short = []  # lines cut at a fixed width: a short line is the end of a paragraph, not a title
+    else:
+        short = [j for j in compress(range(n), map(config.max_title_chars.__ge__, page.lens)) if not paras[j].endswith(_NOT_TITLE_ENDS)]
     segment_starts = sorted(starts)
     for a, b in zip(segment_starts, segment_starts[1:] + [n]):
         for j in short[bisect_right(short, a) : bisect_left(short, b)]:

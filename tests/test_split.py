@@ -524,3 +524,21 @@ def test_titles_may_open_with_quotes_or_brackets_and_datelines_carry_a_date():
 
     assert is_dated_lead("SAN JOSE, Feb 26 - The company said on Thursday that it would cut jobs.")
     assert is_dated_lead("LONDON, March 3 - Shares rose.")
+
+
+def test_hard_wrapped_wire_copy_is_never_split_at_a_short_line():
+    text = "\n".join([
+        "SHIPPING GROUP POSTS HIGHER FIRST QUARTER PROFIT",
+        "ROTTERDAM, March 3 - The shipping group said on Tuesday that its",
+        "first quarter profit rose by a fifth, helped by higher freight",
+        "rates on its Asian routes and by lower fuel costs than a year",
+        "ago, when the group had been hit by a strike.",
+        "Net Profit Rose To 41 Million Guilders In Total",
+        "from 34 million a year earlier, the group said, adding that it",
+        "expected the rest of the year to bring similar results if rates",
+        "held at their present level through the summer months ahead.",
+    ])
+    from corpuskit.split import is_hard_wrapped
+
+    assert is_hard_wrapped(text.split("\n")[1:]) and len(find_parts(text).parts) == 1
+    assert not is_hard_wrapped([LONG_EN] * 6)  # long paragraphs are not wrapped lines
