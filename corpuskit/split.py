@@ -344,6 +344,16 @@ def find_parts(text: str, boundaries: list | None = None, config: SplitConfig = 
             if 0 < para < n:
                 starts.setdefault(para, rule)
 
+    # Credit lines right after an attribution boundary ("Theo Hà Trang", then "Dân Việt")
+    # belong to the article that ends there, not to the start of the next one.
+    credits: dict[int, list[str]] = {}  # part start -> credit lines just before it, of the part before
+    for start in [p for p in sorted(starts) if p > 0 and p in ended]:
+        k = _after_credits(page, start, n, config)
+        if start < k < n and k not in starts and page.lens[k] >= config.min_lead_chars:
+            starts[k] = starts.pop(start)
+            ended[k] = ended.pop(start)
+            credits[k] = paras[start:k]
+    in_credits = {i for k, lines in credits.items() for i in range(k - len(lines), k)}
     kept_inside: list[tuple[int, str]] = []
     signoffs: dict[int, str] = {}  # paragraph -> an author's name that ends the article before it
     first_title = paras[0] if n > 1 and is_title_shaped(paras[0], config) else None
@@ -357,23 +367,27 @@ def find_parts(text: str, boundaries: list | None = None, config: SplitConfig = 
     segment_starts = sorted(starts)
     for a, b in zip(segment_starts, segment_starts[1:] + [n]):
         for j in short[bisect_right(short, a) : bisect_left(short, b)]:
-            if j in starts or paras[j] == paras[j - 1]:
+            if j in starts or paras[j] == paras[j - 1] or j in in_credits:
                 continue
             if j + 1 < b and paras[j + 1] == paras[j] and page.ends(j - 1) and is_title_shaped(paras[j], config):
                 starts[j] = "doubled-title"
                 titled.add(j)
                 continue
             if j + 1 < b and _is_signoff(paras[j]) and page.ends(j - 1) and not _named_after(paras[j], paras[j + 1]):
-                # What follows the name: a lead, or a title and its lead.
-                titled_next = j + 2 < b and is_title_shaped(paras[j + 1], config) and page.lens[j + 2] >= config.min_lead_chars
-                if titled_next or page.lens[j + 1] >= config.min_lead_chars:
+                # The signature block: the name, maybe a credit or two ("Tổng hợp", "Dân Việt"),
+                # then what follows: a lead, or a title and its lead.
+                k = _after_credits(page, j + 1, b, config)
+                titled_next = k + 1 < b and is_title_shaped(paras[k], config) and page.lens[k + 1] >= config.min_lead_chars
+                if k < b and (titled_next or page.lens[k] >= config.min_lead_chars):
                     w = config.continuity_paragraphs
-                    score = continuity(" ".join(paras[max(a, j - w) : j]), " ".join(paras[j + 1 : j + 1 + w]))
+                    score = continuity(" ".join(paras[max(a, j - w) : j]), " ".join(paras[k : k + w]))
                     if score < config.continuity:  # an author's name, then another topic: a new article
-                        starts[j + 1] = f"signoff (continuity {score:g})"
+                        starts[k] = f"signoff (continuity {score:g})"
                         signoffs[j] = paras[j]
+                        if k > j + 1:
+                            credits[k] = paras[j + 1 : k]
                         if titled_next:
-                            titled.add(j + 1)
+                            titled.add(k)
                         continue
             signals = _title_signals(page, j, b, first_words, config)
             if "card" in signals or len(signals) >= config.min_signals:
@@ -408,6 +422,10 @@ def find_parts(text: str, boundaries: list | None = None, config: SplitConfig = 
         if found_inside:  # values found inside this part; a boundary's own take precedence
             for para in sorted(p for p in found_inside if start <= p < end):
                 values = {**found_inside[para], **values}
+        if end in credits and end - len(credits[end]) > start:
+            lines = credits[end]
+            end -= len(lines)  # credit lines go to metadata, not to the text
+            values = {**values, "credit": lines[0] if len(lines) == 1 else lines}
         if end - 1 in signoffs and end - 1 > start:
             end -= 1  # the name goes to metadata, not to the text
             values = {**values, "author": signoffs[end]}
@@ -456,6 +474,14 @@ def _named_after(name: str, paragraph: str) -> bool:
     (a list of portraits), not the signature of the article before."""
     words = [w for w in _WORDS.findall(name) if len(w) >= 3]
     return any(w in paragraph for w in words)
+
+
+def _after_credits(page: "_Page", k: int, end: int, config: SplitConfig, most: int = 2) -> int:
+    """The first paragraph from `k` on that is not one of at most `most` credit lines."""
+    first = k
+    while k < end - 1 and k - first < most and _is_credit(page.paras[k], config) and not _is_signoff(page.paras[k + 1]):
+        k += 1
+    return k
 
 
 def _is_credit(line: str, config: SplitConfig) -> bool:

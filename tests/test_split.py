@@ -542,3 +542,34 @@ def test_hard_wrapped_wire_copy_is_never_split_at_a_short_line():
 
     assert is_hard_wrapped(text.split("\n")[1:]) and len(find_parts(text).parts) == 1
     assert not is_hard_wrapped([LONG_EN] * 6)  # long paragraphs are not wrapped lines
+
+
+def test_credit_lines_after_an_ending_stay_with_the_article_they_close(tmp_path):
+    page = tmp_path / "glued.txt"
+    page.write_text("\n".join([
+        LONG_VI,
+        "Cuộc họp sẽ tiếp tục vào tuần sau để bàn về ngân sách của dự án.",
+        "Minh Quân",
+        "Tổng hợp",
+        "Giá cà phê xuất khẩu tăng mạnh trong tháng qua nhờ nhu cầu từ châu Âu phục hồi sau mùa dịch kéo dài.",
+        "Các doanh nghiệp cho biết đơn hàng đã kín đến cuối năm và giá thu mua tại vườn cũng tăng theo.",
+        "Theo Lan Anh",
+        "Báo Mới",
+        "Một cây cầu mới bắc qua sông đã được khánh thành sáng nay sau ba năm thi công liên tục.",
+        "Người dân hai bờ không còn phải đi đò mỗi ngày để sang chợ bán hàng và đưa con đi học.",
+        "Chính quyền địa phương cho biết sẽ lắp thêm đèn chiếu sáng dọc hai đầu cầu trong tháng tới.",
+        "Tổng vốn đầu tư cho công trình là hơn hai trăm tỷ đồng, lấy từ ngân sách của tỉnh.",
+        "Các hộ dân sống gần chân cầu đã được hỗ trợ di dời đến khu tái định cư mới.",
+    ]), encoding="utf-8")
+    docs = [json.loads(line) for line in CliRunner().invoke(cli, ["clean", str(page), "-q", "-j", "1"]).output.splitlines()]
+    assert [d["text"].split("\n")[0][:20] for d in docs] == [LONG_VI[:20], "Giá cà phê xuất khẩu", "Một cây cầu mới bắc "]
+    assert docs[0]["metadata"]["author"] == "Minh Quân" and docs[0]["metadata"]["credit"] == "Tổng hợp"
+    assert docs[1]["metadata"]["source"] == "Lan Anh" and docs[1]["metadata"]["credit"] == "Báo Mới"
+    assert all("Tổng hợp" not in d["text"] and "Báo Mới" not in d["text"] for d in docs)
+
+
+def test_an_author_glued_to_the_source_line_ends_the_article(tmp_path):
+    page = tmp_path / "g.txt"
+    page.write_text(f"{LONG_VI}\nHà ChiTheo Reuters\nMột cây cầu mới bắc qua sông đã được khánh thành sáng nay sau ba năm thi công.", encoding="utf-8")
+    docs = [json.loads(line) for line in CliRunner().invoke(cli, ["clean", str(page), "-q", "-j", "1"]).output.splitlines()]
+    assert len(docs) == 2 and docs[0]["metadata"]["author"] == "Hà Chi" and docs[0]["metadata"]["source"] == "Reuters"
