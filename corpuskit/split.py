@@ -472,14 +472,22 @@ def _is_signoff(line: str) -> bool:
 def _named_after(name: str, paragraph: str) -> bool:
     """The name comes back in the paragraph after it: a heading that introduces a person
     (a list of portraits), not the signature of the article before."""
-    words = [w for w in _WORDS.findall(name) if len(w) >= 3]
-    return any(w in paragraph for w in words)
+    if name in paragraph:
+        return True
+    # The last word of a name is how a text goes on to call the person ("ông Bình",
+    # "Bachelder said"); a first or middle word can be an ordinary one ("Nhật" of Nhật Bản).
+    words = _WORDS.findall(name)
+    return bool(words) and len(words[-1]) >= 3 and re.search(rf"(?<!\w){re.escape(words[-1])}(?!\w)", paragraph) is not None
 
 
 def _after_credits(page: "_Page", k: int, end: int, config: SplitConfig, most: int = 2) -> int:
-    """The first paragraph from `k` on that is not one of at most `most` credit lines."""
+    """The first paragraph from `k` on that is not one of at most `most` credit lines.
+
+    Mid-page, a credit is at most three words ("Tổng hợp", "Dân Việt", "Báo Tin Tức"): a line
+    of four words before a lead is more likely the next article's title ("Tầm soát ung thư")."""
     first = k
-    while k < end - 1 and k - first < most and _is_credit(page.paras[k], config) and not _is_signoff(page.paras[k + 1]):
+    while (k < end - 1 and k - first < most and page.paras[k].count(" ") < 3 and _is_credit(page.paras[k], config)
+           and not _is_signoff(page.paras[k + 1])):
         k += 1
     return k
 
