@@ -57,7 +57,7 @@ build/report.html: build/dataset/README.md $(VENV)/.installed
 dataset: build/dataset/README.md build/report.html
 
 test: $(VENV)/.installed-test
-	$(BIN)/python -m pytest -q
+	$(BIN)/python -m pytest -q -n auto
 
 # A long property-based campaign over every command with hostile inputs (tests/test_fuzz.py).
 fuzz: $(VENV)/.installed-test
