@@ -31,7 +31,7 @@ ACTIONS = {
     "capture_regex": "capture",  # full-line regex with named groups -> metadata, line dropped
     "drop_document_regex": "drop_document",  # a line matching it drops the whole document
 }
-RULE_KEYS = set(ACTIONS) | {"id", "description", "ignore_case", "first", "last", "cut_to", "cut_to_regex", "examples", "boundary"}
+RULE_KEYS = set(ACTIONS) | {"id", "description", "ignore_case", "first", "last", "cut_to", "cut_to_regex", "examples", "boundary", "requires"}
 # `boundary`: the matched line (or span) marks where an article ends or a new one starts;
 # strip records it in metadata.boundaries for `corpuskit split`.
 BOUNDARIES = ("end", "start")
@@ -139,6 +139,7 @@ class Rule:
     examples: tuple[Example, ...] = ()
     description: str = ""
     boundary: str | None = None  # "end" | "start": an article boundary, for split
+    requires: tuple[str, ...] = ()  # a speed hint: a line the rule can match contains one of these
 
     @property
     def positional(self) -> bool:
@@ -289,6 +290,17 @@ def _build_rule(path: str, data: Any, seen: dict[str, str]) -> Rule:
         if not isinstance(example, dict) or set(example) - {"input", "output", "__line__", "__lines__"} or "input" not in example or "output" not in example:
             raise _fail(path, example.get("__line__", line) if isinstance(example, dict) else line, "an example has exactly an input and an output")
         examples.append(Example(str(example["input"]), str(example["output"]), example["__line__"]))
+    requires = data.get("requires")
+    if requires is not None:
+        requires = tuple(requires if isinstance(requires, list) else [requires])
+        if kind not in ("drop_line", "remove", "capture") or "pattern" not in fields:
+            raise _fail(path, lines.get("requires", line), "requires goes with drop_line_regex, remove_regex or capture_regex")
+        for example in examples:  # a hint that would hide a match is wrong: check it on the examples
+            for text in example.input.split("\n"):
+                hit = fields["pattern"].search(text) if kind == "remove" else fields["pattern"].fullmatch(text.strip())
+                if hit and not any(r in text for r in requires):
+                    raise _fail(path, lines.get("requires", line), f"requires {list(requires)}: example line {text!r} matches without any of them")
+        fields["requires"] = requires
     seen[rule_id] = f"{path}:{line}"
     return Rule(
         id=rule_id,

@@ -67,6 +67,7 @@ RULE = {
         "cut_to_regex": TEXT,
         "capture_regex": TEXT,
         "drop_document_regex": TEXT,
+        "requires": {**STRING_OR_LIST, "x-expect": "a string, or a list of strings, one of which every matching line contains"},
     },
 }
 

@@ -10,6 +10,7 @@ kept + removed lines always add up to the input.
 
 from __future__ import annotations
 
+import functools
 import operator
 
 import re
@@ -102,6 +103,9 @@ class CompiledRules:
     one_by_one: list[Rule] = field(default_factory=list)  # positional drops, captures, doc drops
     removes_apart: list[Rule] = field(default_factory=list)
     drops_apart: list[Rule] = field(default_factory=list)
+    hinted_drops: list[Rule] = field(default_factory=list)  # with `requires`: tried only on lines holding it
+    hinted_ones: list[Rule] = field(default_factory=list)  # one-by-one rules with `requires`: not in the gate
+    hinted_needles: tuple[str, ...] = ()  # their `requires`, together
     # Cheap tests that let most lines skip the one-by-one rules and the exact lookups.
     one_gate: regex.Pattern | None = None
     one_literals: frozenset[str] = frozenset()
@@ -126,6 +130,8 @@ class CompiledRules:
                     table = compiled.exact_ci if rule.ignore_case else compiled.exact
                     for literal in rule.literals:
                         table.setdefault(literal, rule.id)
+                elif rule.requires:
+                    compiled.hinted_drops.append(rule)
                 else:
                     regex_drops.append(rule)
             elif rule.kind == "cut" and not rule.positional:
@@ -142,7 +148,9 @@ class CompiledRules:
         compiled.remove_re, compiled.remove_names, compiled.removes_apart = _combine(removes, groups_apart=True)
         compiled.cut_re, compiled.cut_names, cut_apart = _combine(compiled.cut_regex)
         compiled.cut_regex = cut_apart
-        pattern_rules = [r for r in compiled.one_by_one if r.pattern is not None]
+        pattern_rules = [r for r in compiled.one_by_one if r.pattern is not None and not r.requires]
+        compiled.hinted_ones = [r for r in compiled.one_by_one if r.pattern is not None and r.requires]
+        compiled.hinted_needles = tuple(dict.fromkeys(n for r in compiled.hinted_ones for n in r.requires))
         compiled.one_gate, _, gate_apart = _combine(pattern_rules)
         if gate_apart:  # a rule that cannot join the gate: no gate at all
             compiled.one_gate = regex.compile(".*", regex.DOTALL | regex.VERSION0)
@@ -170,7 +178,7 @@ class CompiledRules:
                 out.append((pattern, True, [by_id[n] for n in names.values()]))
         if self.remove_re is not None:
             out.append((self.remove_re, False, [by_id[n] for n in self.remove_names.values()]))
-        for rule in self.drops_apart + self.cut_regex + [r for r in self.one_by_one if r.pattern is not None]:
+        for rule in self.drops_apart + self.hinted_drops + self.cut_regex + [r for r in self.one_by_one if r.pattern is not None]:
             out.append((rule.pattern, True, [rule]))
         for rule in self.removes_apart:
             out.append((rule.pattern, False, [rule]))
@@ -214,37 +222,90 @@ def _candidate_lines(text: str, lines: list[str], stripped: list[str], compiled:
                 found.add(index)
     for pattern in compiled.line_patterns:
         found.update(compress(range(n), map(pattern.fullmatch, stripped)))
+    for rule in compiled.hinted_drops + compiled.hinted_ones:  # lines with none of `requires`: skipped at C speed
+        hits = _holding(stripped, rule.requires, range(n))
+        found.update(compress(hits, map(rule.pattern.fullmatch, map(stripped.__getitem__, hits))))
     if compiled.remove_re is not None:
         found.update(compress(range(n), map(compiled.remove_re.search, lines)))
-    blanks = None
     for rule in compiled.removes_apart:
         low, high = 0, n
-        if rule.positional:  # only the lines its limits can reach (a superset: blank lines do not count)
-            blanks = stripped.count("") if blanks is None else blanks
+        if rule.positional:  # only the lines its limits can reach
             if rule.first is not None:
-                high = min(n, rule.first + blanks)
+                high = _nth_nonblank(stripped, rule.first, from_end=False) + 1
             elif rule.last is not None:
-                low = max(0, n - rule.last - blanks)
-        indices = range(low, high)
+                low = _nth_nonblank(stripped, rule.last, from_end=True)
+        indices = range(low, max(low, high))
         literal = _first_literal(rule)
-        if literal is not None:  # lines without the literal the pattern starts with: skipped at C speed
-            indices = list(compress(indices, map(operator.contains, lines[low:high], repeat(literal))))
-            found.update(i for i in indices if rule.pattern.search(lines[i]))
+        needles = rule.requires or ((literal,) if literal is not None else ())
+        if needles:  # lines without what the pattern needs: skipped at C speed
+            hits = _holding(lines, needles, indices)
+            found.update(compress(hits, map(rule.pattern.search, map(lines.__getitem__, hits))))
         else:
-            found.update(compress(indices, map(rule.pattern.search, lines[low:high])))
+            found.update(compress(indices, map(rule.pattern.search, lines[indices.start:indices.stop])))
     return found
 
 
-_ESCAPED_LITERAL = regex.compile(r"^\\([()\[\]{}.*+?|^$/-])")
+def _nth_nonblank(stripped: list[str], k: int, from_end: bool) -> int:
+    """The index of the k-th non-blank line from the top (or the bottom); the last (or
+    first) index when there are fewer."""
+    order = range(len(stripped) - 1, -1, -1) if from_end else range(len(stripped))
+    seen = 0
+    for index in order:
+        if stripped[index]:
+            seen += 1
+            if seen == k:
+                return index
+    return 0 if from_end else len(stripped) - 1
+
+
+def _holding(lines: list[str], needles: tuple[str, ...], indices: range) -> list[int]:
+    """The indices (within `indices`) of the lines that contain one of `needles`."""
+    part = lines[indices.start:indices.stop]
+    if len(needles) == 1:
+        return list(compress(indices, map(operator.contains, part, repeat(needles[0]))))
+    hits: set[int] = set()
+    for needle in needles:
+        hits.update(compress(indices, map(operator.contains, part, repeat(needle))))
+    return sorted(hits)
+
+
+_ESCAPED_LITERAL = regex.compile(r"^(?:\(\?<=[^()]*\))?(?:\\([()\[\]{}.*+?|^$/-])|([^\\()\[\]{}.*+?|^$]))")
 
 
 def _first_literal(rule: Rule) -> str | None:
     """The character every match of a span rule starts with, when its pattern says so
     plainly (`\\(...`), so that lines without it are not searched."""
-    if rule.ignore_case:
+    return None if rule.ignore_case else _literal_start(rule.pattern.pattern)
+
+
+@functools.lru_cache(maxsize=1024)
+def _literal_start(source: str) -> str | None:
+    if _has_top_level_alternation(source):
         return None
-    match = _ESCAPED_LITERAL.match(rule.pattern.pattern)
-    return match.group(1) if match else None
+    match = _ESCAPED_LITERAL.match(source)
+    if match is None or source[match.end():match.end() + 1] in ("?", "*", "{"):  # an optional first character
+        return None
+    return match.group(1) or match.group(2)
+
+
+def _has_top_level_alternation(source: str) -> bool:
+    depth, escaped, in_class = 0, False, False
+    for char in source:
+        if escaped:
+            escaped = False
+        elif char == "\\":
+            escaped = True
+        elif in_class:
+            in_class = char != "]"
+        elif char == "[":
+            in_class = True
+        elif char == "(":
+            depth += 1
+        elif char == ")":
+            depth -= 1
+        elif char == "|" and depth == 0:
+            return True
+    return False
 
 
 def strip_text(doc: Doc, compiled: CompiledRules) -> StripResult:
@@ -302,6 +363,7 @@ def strip_text(doc: Doc, compiled: CompiledRules) -> StripResult:
         if compiled.one_by_one and (
             (key is not None and (key in compiled.one_literals or folded in compiled.one_literals))
             or (compiled.one_gate is not None and compiled.one_gate.fullmatch(stripped))
+            or (compiled.hinted_needles and any(map(stripped.__contains__, compiled.hinted_needles)))
         ):
             for rule in compiled.one_by_one:
                 if not rule.applies_at(position, nonblank_total):
@@ -329,7 +391,7 @@ def strip_text(doc: Doc, compiled: CompiledRules) -> StripResult:
             if match:
                 rule_id = compiled.drop_names[match.lastgroup]
         if rule_id is None:
-            for rule in compiled.drops_apart:
+            for rule in compiled.drops_apart + compiled.hinted_drops:
                 if rule.pattern.fullmatch(stripped):
                     rule_id = rule.id
                     break
