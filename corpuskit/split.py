@@ -45,6 +45,7 @@ _DATE_START = regex.compile(
 )
 _DATELINE = regex.compile(
     r"(?:[\p{Lu}][\p{L}.]*(?: [\p{Lu}][\p{L}.]*){0,3}"
+    r"(?:,\s*[\p{Lu}][\p{L}.]*(?= ?,)){0,2}"  # PORTLAND, Ore., ...  ROCHESTER, N.Y., ...
     r"(?:,\s*(?:Jan|Feb|Mar|Apr|May|June?|July?|Aug|Sept?|Oct|Nov|Dec)[a-z]*\.?\s*\d{1,2})?"  # SALVADOR, Feb 26 -
     r"\s*(?:\([^()]{1,30}\))?|\([^()]{1,30}\))\s*[-–—]\s")
 
@@ -140,6 +141,12 @@ def is_hard_wrapped(paras: list[str], lens: list[int] | None = None) -> bool:
     near = sum(1 for length in lens if length >= width - 12)
     run_on = sum(1 for a, b in zip(paras, paras[1:]) if not a.endswith(_SENTENCE_ENDS) and b[:1].islower())
     return near >= 0.6 * len(paras) and run_on >= 0.3 * (len(paras) - 1)
+
+
+def _is_caps_headline(line: str) -> bool:
+    """A wire headline: every letter upper case, at least two words ("BAHIA COCOA REVIEW")."""
+    letters = [c for c in line if c.isalpha()]
+    return len(letters) >= 6 and " " in line and all(c.isupper() for c in letters)
 
 
 def is_title_shaped(line: str, config: SplitConfig) -> bool:
@@ -361,7 +368,15 @@ def find_parts(text: str, boundaries: list | None = None, config: SplitConfig = 
     titled = {0} if first_title is not None else set()  # part starts known to be title-shaped
     # Only short lines that do not end a sentence can be titles; most paragraphs are not.
     if is_hard_wrapped(paras, page.lens):
-        short = []  # lines cut at a fixed width: a short line is the end of a paragraph, not a title
+        # Lines cut at a fixed width: a short line is the end of a paragraph, not a title,
+        # unless it is the wire's own headline: upper case, after a finished sentence, and
+        # followed by a dateline ("SALVADOR, Feb 26 - ...").
+        short = []
+        for j in range(1, n - 1):
+            if (j not in starts and _is_caps_headline(paras[j]) and page.ends(j - 1) and is_dated_lead(paras[j + 1])
+                    and is_title_shaped(paras[j], config)):
+                starts[j] = "caps-title+dateline"
+                titled.add(j)
     else:
         short = [j for j in compress(range(n), map(config.max_title_chars.__ge__, page.lens)) if not paras[j].endswith(_NOT_TITLE_ENDS)]
     segment_starts = sorted(starts)

@@ -573,3 +573,34 @@ def test_an_author_glued_to_the_source_line_ends_the_article(tmp_path):
     page.write_text(f"{LONG_VI}\nHà ChiTheo Reuters\nMột cây cầu mới bắc qua sông đã được khánh thành sáng nay sau ba năm thi công.", encoding="utf-8")
     docs = [json.loads(line) for line in CliRunner().invoke(cli, ["clean", str(page), "-q", "-j", "1"]).output.splitlines()]
     assert len(docs) == 2 and docs[0]["metadata"]["author"] == "Hà Chi" and docs[0]["metadata"]["source"] == "Reuters"
+
+
+WIRE = [
+    ("HARBOUR AUTHORITY RAISES DOCK FEES",
+     ["GDANSK, March 2 - The harbour authority said it would raise",
+      "dock fees by eight pct from April, citing higher costs for",
+      "dredging and for the new container cranes at the north quay.",
+      "    Shipping agents said the rise had been expected since the",
+      "authority published its budget in January."]),
+    ("MAPLE FOODS <MPF> SEES LOWER YEAR PROFIT",
+     ["TORONTO, Ont., March 2 - Maple Foods Inc said it expected",
+      "profit for the year to fall short of last year's level because",
+      "of weaker sales of frozen goods in the fourth quarter.",
+      "    The company did not give a figure for the full year."]),
+    ("COPPER STOCKS FALL AT WAREHOUSES",
+     ["LONDON, March 2 - Copper stocks held in the exchange's",
+      "warehouses fell by 4,125 tonnes in the week to Friday, dealers",
+      "said, the third weekly fall in a row.",
+      "    Aluminium stocks rose slightly over the same period."]),
+]
+
+
+@pytest.mark.parametrize("end_line", [True, False])
+def test_glued_wire_stories_split_at_caps_headlines_and_datelines(end_line):
+    lines = []
+    for title, body in WIRE:
+        lines += [title, *body] + ([" Reuter"] if end_line else [])
+    result = CliRunner().invoke(cli, ["clean", "-", "-q", "--to", "jsonl"], input="\n".join(lines))
+    docs = [json.loads(line) for line in result.output.splitlines()]
+    assert [d["metadata"]["title"] for d in docs] == [title for title, _ in WIRE]
+    assert all("Reuter" not in d["text"] and not d["metadata"].get("teaser") for d in docs)
