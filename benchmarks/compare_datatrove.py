@@ -150,7 +150,7 @@ def main() -> None:
     print(f"corpus: {len(corpus)} English documents, {megabytes:.1f} MB (seed {args.seed})")
     theirs = datatrove_filters()
     config = FilterConfig()
-    print(f"| pack | same decision | corpuskit drops | datatrove drops | corpuskit s | datatrove s | speed-up |")
+    print("| pack | same decision | corpuskit drops | datatrove drops | corpuskit s | datatrove s | speed-up |")
     print("|---|---:|---:|---:|---:|---:|---:|")
     for name in ("gopher", "c4", "fineweb"):
         pack = load_pack(str(default_packs_dir() / f"{name}.yaml"))

@@ -12,7 +12,6 @@ other languages are never converted.
 from __future__ import annotations
 
 import re
-import unicodedata
 from dataclasses import dataclass
 from functools import cached_property
 from typing import Callable, Iterable

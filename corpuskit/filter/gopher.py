@@ -14,7 +14,6 @@ implementation does.
 from __future__ import annotations
 
 import re
-from collections import Counter
 
 from corpuskit.filter.signals import TextView, duplicates, ratio, signal
 from corpuskit.filter.text import count_with_letter
