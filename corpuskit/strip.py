@@ -106,6 +106,7 @@ class CompiledRules:
     hinted_drops: list[Rule] = field(default_factory=list)  # with `requires`: tried only on lines holding it
     hinted_ones: list[Rule] = field(default_factory=list)  # one-by-one rules with `requires`: not in the gate
     hinted_needles: tuple[str, ...] = ()  # their `requires`, together
+    drops_one_by_one: list[Rule] = field(default_factory=list)  # drops_apart + hinted_drops, in that order
     # Cheap tests that let most lines skip the one-by-one rules and the exact lookups.
     one_gate: regex.Pattern | None = None
     one_literals: frozenset[str] = frozenset()
@@ -151,6 +152,7 @@ class CompiledRules:
         pattern_rules = [r for r in compiled.one_by_one if r.pattern is not None and not r.requires]
         compiled.hinted_ones = [r for r in compiled.one_by_one if r.pattern is not None and r.requires]
         compiled.hinted_needles = tuple(dict.fromkeys(n for r in compiled.hinted_ones for n in r.requires))
+        compiled.drops_one_by_one = compiled.drops_apart + compiled.hinted_drops
         compiled.one_gate, _, gate_apart = _combine(pattern_rules)
         if gate_apart:  # a rule that cannot join the gate: no gate at all
             compiled.one_gate = regex.compile(".*", regex.DOTALL | regex.VERSION0)
@@ -391,7 +393,7 @@ def strip_text(doc: Doc, compiled: CompiledRules) -> StripResult:
             if match:
                 rule_id = compiled.drop_names[match.lastgroup]
         if rule_id is None:
-            for rule in compiled.drops_apart + compiled.hinted_drops:
+            for rule in compiled.drops_one_by_one:
                 if rule.pattern.fullmatch(stripped):
                     rule_id = rule.id
                     break
