@@ -350,10 +350,11 @@ def _run_step(transform: Transform, explain_flag: bool, side: Side, outputs: Out
                outputs=outputs, reader=reader)
 
 
-def _prepare(inputs, rule_paths=(), legacy: str = "auto") -> tuple[Reader, Outputs]:
-    """The command's reader and its output guard, which knows every file it reads."""
+def _prepare(inputs, rule_paths=(), legacy: str = "auto", also_read: list[str] = ()) -> tuple[Reader, Outputs]:
+    """The command's reader and its output guard, which knows every file it reads (inputs,
+    rule files, and `also_read`: filter packs)."""
     reader = Reader(inputs, legacy=legacy)
-    return reader, Outputs(reader.inputs, also_read=_rule_sources(rule_paths))
+    return reader, Outputs(reader.inputs, also_read=_rule_sources(rule_paths) + list(also_read))
 
 
 def _rule_sources(rule_paths) -> list[str]:
@@ -457,9 +458,7 @@ def clean_command(inputs, output, to, skip_bad, stats_path, quiet, jobs, legacy,
 
         steps.append(("filter", (_filter_config(filter_mode, pii_mode, pii_kinds, keep_lang, min_lang_confidence,
                                                 lang_paragraphs), _load_filter_packs(pack_paths))))
-    reader, outputs = _prepare(inputs, rule_paths, legacy)
-    if run_filter:
-        outputs = Outputs(reader.inputs, also_read=_rule_sources(rule_paths) + _pack_sources(pack_paths))
+    reader, outputs = _prepare(inputs, rule_paths, legacy, _pack_sources(pack_paths) if run_filter else ())
     outputs.check_file(output, "-o")
     removed = outputs.jsonl(removed_path, "--removed")
     reports = outputs.jsonl(report_path, "--report")
@@ -501,8 +500,7 @@ def filter_command(inputs, output, to, skip_bad, stats_path, quiet, jobs, pack_p
 
     config = _filter_config(filter_mode, pii_mode, pii_kinds, keep_lang, min_lang_confidence, lang_paragraphs)
     packs = _load_filter_packs(pack_paths)
-    reader = Reader(inputs)
-    outputs = Outputs(reader.inputs, also_read=_pack_sources(pack_paths))
+    reader, outputs = _prepare(inputs, None, also_read=_pack_sources(pack_paths))
     outputs.check_file(output, "-o")
     rejected = outputs.jsonl(rejected_path, "--rejected")
     side = Side()

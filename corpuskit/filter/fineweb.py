@@ -11,7 +11,7 @@ Lines here are the non-empty lines split at `\\n`.
 
 from __future__ import annotations
 
-from corpuskit.filter.signals import TextView, duplicates, ratio, signal
+from corpuskit.filter.signals import TextView, ratio, signal
 from corpuskit.filter.text import SENTENCE_MARKS
 
 PAPER = "FineWeb (Penedo et al. 2024), 3.3"
@@ -38,7 +38,7 @@ def short_line_ratio(view: TextView) -> float:
 def dup_line_char_share(view: TextView) -> float:
     """Characters in lines that repeat an earlier line over the characters of the text
     without line breaks. Paper: at most 0.01."""
-    return ratio(duplicates(view.nonempty_lines)[1], len(view.text) - view.text.count("\n"))
+    return ratio(view.duplicates_of("nonempty_lines")[1], len(view.text) - view.text.count("\n"))
 
 
 @signal("fineweb", PAPER)

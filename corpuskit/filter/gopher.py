@@ -13,14 +13,11 @@ implementation does.
 
 from __future__ import annotations
 
-import re
 
-from corpuskit.filter.signals import TextView, duplicates, ratio, signal
+from corpuskit.filter.signals import TextView, ratio, signal
 from corpuskit.filter.text import count_with_letter
 
 PAPER = "Gopher (Rae et al. 2021), A.1.1"
-_PARAGRAPHS = re.compile(r"\n{2,}")
-_LINE_BREAKS = re.compile(r"\n+")
 
 
 # --- quality ------------------------------------------------------------------------------
@@ -84,38 +81,28 @@ def stop_words(view: TextView) -> float:
 
 # --- repetition -----------------------------------------------------------------------------
 
-def _paragraphs(view: TextView) -> list[str]:
-    return _PARAGRAPHS.split(view.text.strip())
-
-
 @signal("gopher", PAPER + ", table A1")
 def dup_para_ratio(view: TextView) -> float:
     """Share of paragraphs (split at blank lines) that repeat an earlier one. Paper: 0.3."""
-    paragraphs = _paragraphs(view)
-    return ratio(duplicates(paragraphs)[0], len(paragraphs))
+    return ratio(view.duplicates_of("paragraphs")[0], len(view.paragraphs))
 
 
 @signal("gopher", PAPER + ", table A1")
 def dup_para_char_ratio(view: TextView) -> float:
     """Characters in repeated paragraphs over all characters. Paper: 0.2."""
-    return ratio(duplicates(_paragraphs(view))[1], len(view.text))
-
-
-def _gopher_lines(view: TextView) -> list[str]:
-    return _LINE_BREAKS.split(view.text)
+    return ratio(view.duplicates_of("paragraphs")[1], len(view.text))
 
 
 @signal("gopher", PAPER + ", table A1")
 def dup_line_ratio(view: TextView) -> float:
     """Share of lines that repeat an earlier one. Paper: 0.3."""
-    lines = _gopher_lines(view)
-    return ratio(duplicates(lines)[0], len(lines))
+    return ratio(view.duplicates_of("gopher_lines")[0], len(view.gopher_lines))
 
 
 @signal("gopher", PAPER + ", table A1")
 def dup_line_char_ratio(view: TextView) -> float:
     """Characters in repeated lines over all characters. Paper: 0.2."""
-    return ratio(duplicates(_gopher_lines(view))[1], len(view.text))
+    return ratio(view.duplicates_of("gopher_lines")[1], len(view.text))
 
 
 def top_ngram_char_ratio(view: TextView, n: int) -> float:

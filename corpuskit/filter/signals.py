@@ -8,12 +8,16 @@ first use, so a pack that uses few signals pays for few.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from functools import cached_property
 from itertools import chain
 from typing import Callable
 
 from corpuskit.filter.text import word_tokens, words
+
+_PARAGRAPHS = re.compile(r"\n{2,}")
+_LINE_BREAKS = re.compile(r"\n+")
 
 
 @dataclass(frozen=True)
@@ -113,6 +117,24 @@ class TextView:
     def nonempty_lines(self) -> list[str]:
         """Lines split at `\\n` that hold more than whitespace (FineWeb's lines)."""
         return [line for line in self.text.split("\n") if line.strip()]
+
+    @cached_property
+    def paragraphs(self) -> list[str]:
+        """Gopher's paragraphs: the text split at blank lines."""
+        return _PARAGRAPHS.split(self.text.strip())
+
+    @cached_property
+    def gopher_lines(self) -> list[str]:
+        """Gopher's lines: split at runs of line breaks."""
+        return _LINE_BREAKS.split(self.text)
+
+    def duplicates_of(self, name: str) -> tuple[int, int]:
+        """`duplicates()` of one of the line lists above, by attribute name, counted once
+        (the count and the character signals of a family share it)."""
+        cache = self.__dict__.setdefault("_duplicates", {})
+        if name not in cache:
+            cache[name] = duplicates(getattr(self, name))
+        return cache[name]
 
 
 def compute(view: TextView, name: str) -> float:
