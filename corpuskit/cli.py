@@ -18,7 +18,7 @@ from corpuskit.detect import DetectConfig, detect, draft_rules
 from corpuskit.io import Reader, Writer
 from corpuskit.legacy import ENCODINGS
 from corpuskit.normalize import TONE_STYLES, NormalizeConfig, normalize
-from corpuskit.outputs import Interrupted, Outputs, install_signal_handlers, write_stats
+from corpuskit.outputs import Interrupted, Outputs, install_signal_handlers, shown, write_stats
 from corpuskit.parallel import MAX_JOBS, Side, default_jobs, run_parallel
 from corpuskit.report import ReportConfig
 from corpuskit.rules import default_rules_dir, load_rules, slow_patterns
@@ -43,10 +43,16 @@ def cli(ctx: click.Context, debug: bool) -> None:
     JSON lines {"id", "text", "metadata"} to stdout or -o, so commands chain with pipes.
     """
     ctx.obj = {"debug": debug}
-    if hasattr(signal, "SIGPIPE"):
-        # `corpuskit normalize big/ | head` should end quietly, as Unix tools do.
-        signal.signal(signal.SIGPIPE, signal.SIG_DFL)
+    # SIGPIPE stays ignored (Python's default), so that a closed pipe is an exception that
+    # goes through the cleanup path: `| head` ends quietly (see handle_errors), and a pipe
+    # to a worker killed by the out-of-memory killer cannot kill this process before it
+    # removes its temporaries.
     install_signal_handlers()  # SIGTERM/SIGHUP remove temporaries on the way out
+
+
+def say(message) -> None:
+    """One problem, one line on stderr (control characters in names escaped)."""
+    click.echo(f"corpuskit: {shown(str(message))}", err=True)
 
 
 def jobs_option(help_text: str) -> Callable:
@@ -132,7 +138,7 @@ def run_stream(
         problems.append(error)
         stats.add("read", "errors")
         if not quiet or not skip_bad:
-            click.echo(f"corpuskit: {error}", err=True)
+            say(error)
 
     if reader is None:
         reader = Reader(inputs, legacy=legacy)
@@ -174,6 +180,17 @@ def warn_about(stats: Stats, quiet: bool) -> None:
                    "they were kept without it (see metadata.strip_timeouts)", err=True)
 
 
+def _quiet_stdout() -> None:
+    """After a closed pipe: whatever is still buffered for stdout goes nowhere, so that
+    Python's own flush at exit does not print a second error."""
+    try:
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, 1)
+        os.close(devnull)
+    except OSError:
+        pass
+
+
 def handle_errors(command: Callable) -> Callable:
     """Turn library exceptions into one-line messages and exit codes (2 usage, 1 data)."""
 
@@ -186,10 +203,10 @@ def handle_errors(command: Callable) -> Callable:
         except CorpuskitError as error:
             if debug:
                 raise
-            click.echo(f"corpuskit: {error}", err=True)
+            say(error)
             ctx.exit(error.exit_code)
         except BrokenPipeError:
-            sys.stderr.close()
+            _quiet_stdout()
             ctx.exit(0)
         except KeyboardInterrupt:
             click.echo("corpuskit: interrupted", err=True)
@@ -207,15 +224,15 @@ def handle_errors(command: Callable) -> Callable:
             if debug:
                 raise
             name = f"{error.filename}: " if error.filename else ""
-            click.echo(f"corpuskit: {name}{error.strerror or error}", err=True)
+            say(f"{name}{error.strerror or error}")
             ctx.exit(1)
         except (click.exceptions.Exit, click.ClickException):
             raise
         except Exception as error:  # a bug: one line here, the traceback with --debug
             if debug:
                 raise
-            click.echo(f"corpuskit: unexpected error ({type(error).__name__}: {error}); "
-                       "this is a bug: run again with `corpuskit --debug ...` for a traceback and report it", err=True)
+            say(f"unexpected error ({type(error).__name__}: {error}); "
+                "this is a bug: run again with `corpuskit --debug ...` for a traceback and report it")
             ctx.exit(1)
 
     return wrapper
@@ -558,7 +575,7 @@ def export_command(out_dir, inputs, split_spec, max_shard_size, dedup, near_dup,
     def on_error(error: DataError) -> None:
         problems.append(error)
         if not quiet or not skip_bad:
-            click.echo(f"corpuskit: {error}", err=True)
+            say(error)
 
     def checked(docs):
         yield from docs
@@ -572,7 +589,8 @@ def export_command(out_dir, inputs, split_spec, max_shard_size, dedup, near_dup,
     stats_file = outputs.open(stats_path, "--stats")
     reader.protected = outputs.temporaries()
     with outputs:
-        figures = export(checked(reader), out_dir, config, stats, pipeline, duplicates.write if duplicates_path else None)
+        figures = export(checked(reader), out_dir, config, stats, pipeline, duplicates.write if duplicates_path else None,
+                         outputs=outputs)
         write_stats(stats_file, stats)
     if not quiet:
         counts = stats.as_dict().get("export", {})
@@ -652,16 +670,16 @@ def run_command(pipeline_path, engine, jobs, address, num_cpus, skip_bad, stats_
 
     def on_error(error) -> None:
         if not quiet or not skip_bad:
-            click.echo(f"corpuskit: {error}", err=True)
+            say(error)
 
     outputs = Outputs(pipeline.inputs, also_read=[pipeline_path, *pipeline.rule_sources])
     outputs.check_folder(pipeline.output, "export.output", pipeline.export.overwrite)
     stats_file = outputs.open(stats_path, "--stats")
     with outputs:
         if engine == "ray":
-            stats = run_ray(pipeline, address=address, num_cpus=num_cpus, skip_bad=skip_bad, on_error=on_error)
+            stats = run_ray(pipeline, address=address, num_cpus=num_cpus, skip_bad=skip_bad, on_error=on_error, outputs=outputs)
         else:
-            stats = run_local(pipeline, jobs=jobs, skip_bad=skip_bad, on_error=on_error)
+            stats = run_local(pipeline, jobs=jobs, skip_bad=skip_bad, on_error=on_error, outputs=outputs)
         write_stats(stats_file, stats)
         warn_about(stats, quiet)
     if not quiet:
@@ -698,7 +716,7 @@ def detect_command(inputs, output, min_docs, min_share, group_by, top, name, ski
     def on_error(error):
         problems.append(error)
         if not quiet:
-            click.echo(f"corpuskit: {error}", err=True)
+            say(error)
 
     config = DetectConfig(min_docs=min_docs, min_share=min_share, group_by=group_by, top=top)
     reader = Reader(inputs, on_error=on_error)
@@ -733,7 +751,7 @@ def rules_check(paths):
     files = load_rules(paths)
     problems = slow_patterns(files)
     for problem in problems:
-        click.echo(f"corpuskit: {problem}", err=True)
+        say(problem)
     if problems:
         raise UsageError(f"{len(problems)} pattern(s) would make strip slow on some lines; rewrite them "
                          "(e.g. no repetition of a group whose parts can match the same text)")

@@ -17,7 +17,6 @@ import json
 import os
 import re
 import shutil
-import tempfile
 from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -31,7 +30,7 @@ from corpuskit import __version__
 from corpuskit.doc import Doc
 from corpuskit.errors import DataError, UsageError
 from corpuskit.marks import nfc
-from corpuskit.outputs import looks_like_dataset, replace_folder
+from corpuskit.outputs import DatasetFolder
 from corpuskit.stats import Stats
 
 # Typed columns for what every corpus user asks for; everything else in one JSON column,
@@ -487,26 +486,6 @@ def load_pipeline_stats(paths: Iterable[str]) -> dict:
 # --- the export ----------------------------------------------------------------------
 
 
-def prepare_output(out_dir: Path, overwrite: bool) -> Path:
-    """A temporary folder beside OUT_DIR; it replaces OUT_DIR only when the export succeeds.
-
-    Only an empty folder or, with `overwrite`, a dataset corpuskit wrote is ever replaced
-    (the command line also checks OUT_DIR against the inputs: corpuskit.outputs)."""
-    if out_dir.exists() and not out_dir.is_dir():
-        raise UsageError(f"{out_dir}: exists and is not a folder")
-    if out_dir.is_dir() and any(out_dir.iterdir()):
-        if not overwrite:
-            raise UsageError(f"{out_dir}: folder is not empty (use --overwrite to replace it)")
-        if not looks_like_dataset(out_dir):
-            raise UsageError(f"{out_dir}: not a dataset written by corpuskit export; --overwrite only replaces those (remove it yourself or choose another folder)")
-    out_dir.parent.mkdir(parents=True, exist_ok=True)
-    work = Path(tempfile.mkdtemp(prefix=f".{out_dir.name}.", dir=out_dir.parent))
-    umask = os.umask(0)
-    os.umask(umask)
-    work.chmod(0o777 & ~umask)  # mkdtemp makes it private; the dataset is not
-    return work
-
-
 def export(
     docs: Iterable[Doc],
     out_dir: str | Path,
@@ -514,15 +493,21 @@ def export(
     stats: Stats | None = None,
     pipeline: dict | Callable[[], dict] | None = None,
     on_duplicate=None,
+    outputs=None,
 ) -> dict[str, SplitFigures]:
     """Write the dataset; returns the figures per split. `on_duplicate(record)` gets each removal.
 
     `pipeline`: the earlier steps' counters for the card, or a function that gives them
     once the stream has run (when the steps run in the same process as the export).
+    `outputs` (corpuskit.outputs.Outputs): the folder is moved into place with the
+    command's other outputs, all or nothing; without it, as soon as it is complete.
+    Only an empty or absent OUT_DIR, or with `overwrite` the files of a dataset corpuskit
+    wrote, are ever replaced (see corpuskit.outputs.DatasetFolder).
     """
     stats = stats if stats is not None else Stats()
     out_dir = Path(out_dir)
-    work = prepare_output(out_dir, config.overwrite)
+    folder = DatasetFolder(out_dir, config.overwrite)
+    work = folder.work
     try:
         data = work / "data"
         data.mkdir()
@@ -569,9 +554,12 @@ def export(
         if config.save_to_disk:
             _save_to_disk(work, files, config)
         (work / "README.md").write_text(card, encoding="utf-8")
-        replace_folder(work, out_dir)
+        if outputs is None:
+            folder.commit()
+        else:
+            outputs.add(folder)
     except BaseException:
-        shutil.rmtree(work, ignore_errors=True)
+        folder.abort()
         raise
     return figures
 

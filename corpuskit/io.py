@@ -16,6 +16,7 @@ import gzip
 import io
 import lzma
 import os
+import stat
 import sys
 import zlib
 from dataclasses import dataclass
@@ -54,19 +55,65 @@ def is_jsonl_path(path: str) -> bool:
     return _strip_compression(path).lower().endswith(JSONL_SUFFIXES)
 
 
+def _kind(mode: int) -> str:
+    for test, name in ((stat.S_ISFIFO, "a FIFO"), (stat.S_ISSOCK, "a socket"), (stat.S_ISCHR, "a character device"),
+                       (stat.S_ISBLK, "a block device")):
+        if test(mode):
+            return name
+    return "not a regular file"
+
+
 def _walk(directory: str, on_error: ErrorHandler) -> Iterator[str]:
-    """Files below `directory`, sorted, hidden files and folders left out. A folder that
-    cannot be listed is reported, not skipped in silence."""
+    """Files below `directory`, sorted (each folder's files, then its sub-folders in
+    order), hidden files and folders left out.
 
-    def report(exc: OSError) -> None:
-        where = exc.filename or directory
-        on_error(DataError(f"{where}: cannot read folder ({exc.strerror or exc})"))
+    Nothing is skipped in silence: a folder that cannot be listed, a FIFO, socket or device
+    (never opened: reading one would block or never end), and a symbolic link to a folder
+    already walked (a loop, or a second path to the same files) are reported. Other
+    symbolic links to folders are followed. The walk keeps its own stack, so a folder a
+    thousand levels deep is no deeper for Python than a flat one."""
 
-    for root, dirs, files in os.walk(directory, onerror=report):
-        dirs[:] = sorted(d for d in dirs if not d.startswith("."))
-        for name in sorted(files):
-            if not name.startswith("."):
-                yield os.path.join(root, name)
+    def report(path: str, reason: str) -> None:
+        on_error(DataError(f"{path}: {reason}"))
+
+    try:
+        info = os.stat(directory)
+    except OSError as exc:
+        report(directory, f"cannot read folder ({exc.strerror or exc})")
+        return
+    walked = {(info.st_dev, info.st_ino)}
+    stack = [directory]
+    while stack:
+        folder = stack.pop()
+        try:
+            with os.scandir(folder) as listing:
+                entries = sorted((entry for entry in listing if not entry.name.startswith(".")), key=lambda e: e.name)
+        except OSError as exc:
+            report(exc.filename or folder, f"cannot read folder ({exc.strerror or exc})")
+            continue
+        folders = []
+        for entry in entries:
+            path = os.path.join(folder, entry.name)
+            try:
+                info = os.stat(path)  # follows symbolic links
+            except OSError as exc:
+                if entry.is_symlink():
+                    report(path, f"symbolic link to nothing ({exc.strerror or exc}); skipped")
+                else:
+                    report(path, f"cannot read ({exc.strerror or exc})")
+                continue
+            if stat.S_ISDIR(info.st_mode):
+                key = (info.st_dev, info.st_ino)
+                if key in walked:
+                    report(path, "symbolic link to a folder already read (a loop, or a second path to it); skipped")
+                    continue
+                walked.add(key)
+                folders.append(path)
+            elif stat.S_ISREG(info.st_mode):
+                yield path
+            else:
+                report(path, f"{_kind(info.st_mode)}, not a regular file; skipped")
+        stack.extend(reversed(folders))
 
 
 def check_inputs(inputs: Sequence[str]) -> tuple[list[str], list[DataError]]:
@@ -146,17 +193,97 @@ class _ZstdFrames(io.RawIOBase):
         super().close()
 
 
-def open_binary(path: str) -> BinaryIO:
-    """Open a file for reading, decompressing by extension."""
+@dataclass(frozen=True)
+class ReadLimits:
+    """What one input may cost, whatever it holds.
+
+    A document is read whole before it is worked on, so one JSON line (or one text file)
+    is bounded: 64 MB by default, 20 times the longest real article. A compressed file
+    may expand to at most 100 times its own size (or 256 MB, whichever is more): real text
+    compresses 3 to 10 times, while a decompression bomb (a few kilobytes that inflate to
+    gigabytes) goes far beyond. Past a bound, the record or file is reported as bad input
+    by name and line, and the rest of the run goes on.
+    """
+
+    max_doc_bytes: int = 64 * 2**20
+    max_expansion: float = 100.0
+    expansion_floor: int = 256 * 2**20
+
+    def __post_init__(self) -> None:
+        if not isinstance(self.max_doc_bytes, int) or isinstance(self.max_doc_bytes, bool) or self.max_doc_bytes < 1:
+            raise ValueError("max_doc_bytes must be a positive number of bytes")
+        if not isinstance(self.max_expansion, (int, float)) or isinstance(self.max_expansion, bool) or not self.max_expansion >= 1:
+            raise ValueError("max_expansion must be a number of at least 1")
+
+
+DEFAULT_LIMITS = ReadLimits()
+
+
+def _megabytes(size: float) -> str:
+    return f"{size / 2**20:,.0f} MB" if size >= 2**20 else f"{size:,.0f} bytes"
+
+
+class _Bounded(io.RawIOBase):
+    """A decompressed stream that stops with an error once it has given `limit` bytes."""
+
+    def __init__(self, stream: BinaryIO, limit: int, name: str, compressed: int, ratio: float) -> None:
+        self._stream, self._limit, self._given = stream, limit, 0
+        self._name, self._compressed, self._ratio = name, compressed, ratio
+
+    def readable(self) -> bool:
+        return True
+
+    def readinto(self, buffer) -> int:
+        size = self._stream.readinto(buffer) or 0
+        self._given += size
+        if self._given > self._limit:
+            raise DataError(f"{self._name}: decompresses to more than {_megabytes(self._limit)} from {_megabytes(self._compressed)} "
+                            f"(over {self._ratio:g} times its size: a decompression bomb?); the rest of it is skipped "
+                            "(--max-expansion raises the bound)")
+        return size
+
+    def close(self) -> None:
+        self._stream.close()
+        super().close()
+
+
+def open_binary(path: str, limits: ReadLimits = DEFAULT_LIMITS) -> BinaryIO:
+    """Open a file for reading, decompressing by extension; a compressed file is bounded
+    by `limits` (see ReadLimits)."""
     if path.endswith(".gz"):
-        return gzip.open(path, "rb")
-    if path.endswith(".bz2"):
-        return bz2.open(path, "rb")
-    if path.endswith(".xz"):
-        return lzma.open(path, "rb")
-    if path.endswith(".zst"):
-        return io.BufferedReader(_ZstdFrames(path), buffer_size=1 << 16)
-    return open(path, "rb")
+        stream = gzip.open(path, "rb")
+    elif path.endswith(".bz2"):
+        stream = bz2.open(path, "rb")
+    elif path.endswith(".xz"):
+        stream = lzma.open(path, "rb")
+    elif path.endswith(".zst"):
+        stream = io.BufferedReader(_ZstdFrames(path), buffer_size=1 << 16)
+    else:
+        return open(path, "rb")
+    try:
+        compressed = os.stat(path).st_size
+    except OSError:
+        compressed = 0
+    limit = max(limits.expansion_floor, int(compressed * limits.max_expansion))
+    return io.BufferedReader(_Bounded(stream, limit, path, compressed, limits.max_expansion), buffer_size=1 << 16)
+
+
+def bounded_lines(stream: BinaryIO, limit: int) -> Iterator[bytes | None]:
+    """The lines of a stream; a line longer than `limit` bytes is read past (never held
+    whole) and given as None, so that the caller reports it and goes on with the next."""
+    readline = stream.readline
+    while True:
+        line = readline(limit + 1)
+        if not line:
+            return
+        if len(line) > limit and not line.endswith(b"\n"):
+            while True:
+                rest = readline(1 << 20)
+                if not rest or rest.endswith(b"\n"):
+                    break
+            yield None
+            continue
+        yield line
 
 
 def _read_errors() -> tuple[type[BaseException], ...]:
@@ -225,14 +352,20 @@ def _looks_like_damaged_utf8(data: bytes) -> bool:
 # --- reading -----------------------------------------------------------------------------
 
 
-def _read_jsonl(stream: Iterable[bytes], name: str, on_error: ErrorHandler, stats: Stats, raw_records: bool = False) -> Iterator[Doc]:
+def _read_jsonl(stream: BinaryIO, name: str, on_error: ErrorHandler, stats: Stats, raw_records: bool = False,
+                limits: ReadLimits = DEFAULT_LIMITS) -> Iterator[Doc]:
+    """The documents of a JSON lines stream. An empty stream is an empty corpus (a filter
+    that kept nothing wrote it), not an error."""
     count = 0
-    lines = 0  # non-blank: a file of malformed lines is reported line by line, not as empty
     try:
-        for lineno, raw in enumerate(stream, 1):
+        for lineno, raw in enumerate(bounded_lines(stream, limits.max_doc_bytes), 1):
+            if raw is None:
+                stats.add("read", "skipped_records")
+                on_error(DataError(f"{name}:{lineno}: record longer than {_megabytes(limits.max_doc_bytes)}; skipped "
+                                   "(--max-doc-size raises the bound)"))
+                continue
             if not raw.strip():
                 continue
-            lines += 1
             if raw_records:  # parsed (and checked) by the worker that transforms it
                 count += 1
                 yield RawRecord(raw, f"{name}:{lineno}")
@@ -247,9 +380,6 @@ def _read_jsonl(stream: Iterable[bytes], name: str, on_error: ErrorHandler, stat
             yield doc
     finally:
         stats.add("read", "documents", count)  # counted once: this loop is the hot path
-    if not count and not lines:
-        stats.add("read", "skipped_files")
-        on_error(DataError(f"{name}: no documents"))
 
 
 def _text_doc(text: str, name: str, encoding: str | None, path: str | None) -> Doc:
@@ -261,15 +391,19 @@ def _text_doc(text: str, name: str, encoding: str | None, path: str | None) -> D
     return Doc(name, text, metadata)
 
 
-def _read_file(path: str, legacy: str, on_error: ErrorHandler, stats: Stats, raw_records: bool = False) -> Iterator[Doc]:
+def _read_file(path: str, legacy: str, on_error: ErrorHandler, stats: Stats, raw_records: bool = False,
+               limits: ReadLimits = DEFAULT_LIMITS) -> Iterator[Doc]:
     stats.add("read", "files")
     try:
         if is_jsonl_path(path):
-            with open_binary(path) as stream:
-                yield from _read_jsonl(stream, path, on_error, stats, raw_records)
+            with open_binary(path, limits) as stream:
+                yield from _read_jsonl(stream, path, on_error, stats, raw_records, limits)
             return
-        with open_binary(path) as stream:
-            data = stream.read()
+        with open_binary(path, limits) as stream:
+            data = stream.read(limits.max_doc_bytes + 1)
+        if len(data) > limits.max_doc_bytes:
+            raise DataError(f"{path}: one document larger than {_megabytes(limits.max_doc_bytes)}; skipped "
+                            "(--max-doc-size raises the bound)")
         text, encoding = decode_bytes(data, path, legacy)
     except DataError as error:
         stats.add("read", "skipped_files")
@@ -284,35 +418,57 @@ def _read_file(path: str, legacy: str, on_error: ErrorHandler, stats: Stats, raw
     yield _text_doc(text, path, encoding, path)
 
 
-class StdinSource:
-    """Standard input, sniffed once: JSON lines when the first non-blank byte is `{`."""
+class _Prefixed(io.RawIOBase):
+    """Bytes already read (the sniffed prefix), then the rest of a stream."""
 
-    def __init__(self, stream: BinaryIO | None = None) -> None:
+    def __init__(self, prefix: bytes, stream: BinaryIO) -> None:
+        self._prefix, self._stream = memoryview(prefix), stream
+
+    def readable(self) -> bool:
+        return True
+
+    def readinto(self, buffer) -> int:
+        if self._prefix:
+            size = min(len(buffer), len(self._prefix))
+            buffer[:size] = self._prefix[:size]
+            self._prefix = self._prefix[size:]
+            return size
+        read = getattr(self._stream, "read1", self._stream.read)
+        chunk = read(len(buffer))
+        buffer[: len(chunk)] = chunk
+        return len(chunk)
+
+
+class StdinSource:
+    """Standard input, sniffed once: JSON lines when the first non-blank byte is `{`.
+
+    Blank bytes before the first character are kept (they belong to a plain-text document)
+    up to the size of one document; the sniffing never holds more than that."""
+
+    def __init__(self, stream: BinaryIO | None = None, limits: ReadLimits = DEFAULT_LIMITS) -> None:
         self.stream = stream if stream is not None else sys.stdin.buffer
-        self.prefix = b""
-        while True:
+        self.limits = limits
+        chunks: list[bytes] = []
+        held = 0
+        while held <= limits.max_doc_bytes:
             chunk = self.stream.read1(65536) if hasattr(self.stream, "read1") else self.stream.read(65536)
             if not chunk:
                 break
-            self.prefix += chunk
-            if self.prefix.strip():
+            chunks.append(chunk)
+            held += len(chunk)
+            if chunk.strip():
                 break
+        self.prefix = b"".join(chunks)
         stripped = self.prefix.lstrip()
-        self.kind = "empty" if not stripped else "jsonl" if stripped.startswith(b"{") else "text"
+        self.kind = "empty" if not stripped and held <= limits.max_doc_bytes else "jsonl" if stripped.startswith(b"{") else "text"
 
-    def lines(self) -> Iterator[bytes]:
-        rest = io.BufferedReader(self.stream) if not isinstance(self.stream, io.BufferedReader) else self.stream
-        # The sniffed prefix ends anywhere, usually inside a line: its last, partial line
-        # is completed from the stream before anything else is read.
-        *complete, partial = self.prefix.split(b"\n")
-        for line in complete:
-            yield line + b"\n"
-        if partial:
-            yield partial + rest.readline()
-        yield from rest
+    def reader(self) -> BinaryIO:
+        return io.BufferedReader(_Prefixed(self.prefix, self.stream), buffer_size=1 << 16)
 
     def read_all(self) -> bytes:
-        return self.prefix + self.stream.read()
+        """The whole input as one document: at most one byte past the limit (the caller
+        reports a larger one)."""
+        return self.reader().read(self.limits.max_doc_bytes + 1)
 
 
 def _read_stdin(source: StdinSource, legacy: str, on_error: ErrorHandler, stats: Stats, raw_records: bool = False) -> Iterator[Doc]:
@@ -320,10 +476,14 @@ def _read_stdin(source: StdinSource, legacy: str, on_error: ErrorHandler, stats:
         on_error(DataError(f"{STDIN_NAME}: empty input"))
         return
     if source.kind == "jsonl":
-        yield from _read_jsonl(source.lines(), STDIN_NAME, on_error, stats, raw_records)
+        yield from _read_jsonl(source.reader(), STDIN_NAME, on_error, stats, raw_records, source.limits)
         return
     try:
-        text, encoding = decode_bytes(source.read_all(), STDIN_NAME, legacy)
+        data = source.read_all()
+        if len(data) > source.limits.max_doc_bytes:
+            raise DataError(f"{STDIN_NAME}: one document larger than {_megabytes(source.limits.max_doc_bytes)} "
+                            "(--max-doc-size raises the bound)")
+        text, encoding = decode_bytes(data, STDIN_NAME, legacy)
     except DataError as error:
         on_error(error)
         return
@@ -343,13 +503,14 @@ class Reader:
     stdin: StdinSource | None = None
     # JSON lines passed on unparsed as RawRecord (for worker processes, which parse them).
     raw_records: bool = False
+    limits: ReadLimits = DEFAULT_LIMITS
 
     def __post_init__(self) -> None:
         self.inputs, self.missing = check_inputs(self.inputs)
         if self.stats is None:
             self.stats = Stats()
         if STDIN in self.inputs and self.stdin is None:
-            self.stdin = StdinSource()
+            self.stdin = StdinSource(limits=self.limits)
 
     @property
     def plain_text_stdin(self) -> bool:
@@ -363,7 +524,7 @@ class Reader:
             if path == STDIN:
                 yield from _read_stdin(self.stdin, self.legacy, self.on_error, self.stats, self.raw_records)
             else:
-                yield from _read_file(path, self.legacy, self.on_error, self.stats, self.raw_records)
+                yield from _read_file(path, self.legacy, self.on_error, self.stats, self.raw_records, self.limits)
 
 
 def read_documents(inputs: Sequence[str], **options) -> Iterator[Doc]:
@@ -404,11 +565,15 @@ class Writer:
         self._target: AtomicFile | None = None
         if self.output is None:
             self._raw = None
-            self._stream: BinaryIO = (
-                os.fdopen(os.dup(sys.stdout.fileno()), "wb", buffering=1 << 16)
-                if _has_fileno(sys.stdout)
-                else _TextSink(sys.stdout)
-            )
+            if sys.stdout is None or getattr(sys.stdout, "closed", False):
+                raise UsageError("standard output is closed: name an output file with -o")
+            if _has_fileno(sys.stdout):
+                try:
+                    self._stream: BinaryIO = os.fdopen(os.dup(sys.stdout.fileno()), "wb", buffering=1 << 16)
+                except OSError:
+                    raise UsageError("standard output is closed: name an output file with -o") from None
+            else:
+                self._stream = _TextSink(sys.stdout)
         else:
             self._target = AtomicFile(self.output)
             self._raw = self._target.handle
@@ -438,19 +603,24 @@ class Writer:
             self._stream.write((b"\n" if self.count else b"") + data + b"\n")
         self.count += 1
 
-    def commit(self) -> None:
+    def prepare(self) -> None:
+        """Close the output (a full disk shows here); only the rename is left."""
         if self._target is None:
             if self._stream is not None:
                 self._stream.flush()
                 self._stream.close()
                 self._stream = None
             return
-        if self._target.done:
+        if self._target.done or self._target.prepared:
             return
-        self._stream.close()
         if self._raw is not self._stream:
-            self._raw.close()
-        self._target.commit()
+            self._stream.close()  # a compressor's last frame (the file under it stays open)
+        self._target.prepare()  # flushed, synced, closed
+
+    def commit(self) -> None:
+        self.prepare()
+        if self._target is not None:
+            self._target.commit()
 
     def abort(self) -> None:
         if self._target is None or self._target.done:

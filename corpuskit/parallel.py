@@ -19,10 +19,17 @@ import multiprocessing
 import os
 from collections import deque
 from concurrent.futures import Future, ProcessPoolExecutor
+from concurrent.futures.process import BrokenProcessPool
 from typing import Callable, Iterable, Iterator
 
 from corpuskit.doc import Doc, RawRecord, doc_from_json
-from corpuskit.errors import DataError
+from corpuskit.errors import CorpuskitError, DataError
+
+
+class WorkerDied(CorpuskitError):
+    """A worker process was killed (not by a stop sent to the whole process group)."""
+
+    exit_code = 1
 from corpuskit.stats import Stats
 
 Transform = Callable[[Iterable[Doc], Stats], Iterator[Doc]]
@@ -169,18 +176,52 @@ def _ordered_results(work: Callable, docs: Iterable[Doc | RawRecord], jobs: int,
     _WORKER.update(state)
     context = multiprocessing.get_context("fork")
     window: deque[Future] = deque()
+    processes: list = []
     with ProcessPoolExecutor(max_workers=jobs, mp_context=context, initializer=_die_with_parent, initargs=(os.getpid(),)) as pool:
         try:
             for batch in _batches(docs):
                 window.append(pool.submit(work, batch))
+                if not processes:
+                    processes = list(getattr(pool, "_processes", {}).values())
                 if len(window) >= 2 * jobs:
                     yield window.popleft().result()
             while window:
                 yield window.popleft().result()
+        except BrokenProcessPool:
+            raise _worker_death(processes) from None
         finally:
             for future in window:
                 future.cancel()
             _WORKER.clear()
+
+
+def _worker_death(processes: list) -> BaseException:
+    """What to say when a worker process died: killed by a signal sent to the whole
+    process group (GNU timeout, a supervisor) is a stop like the main process's own;
+    anything else (the out-of-memory killer's SIGKILL) is one line and exit 1."""
+    import signal
+    import time
+
+    from corpuskit.outputs import Interrupted
+
+    codes = []
+    for process in processes:
+        for _ in range(50):  # the pool notices a death before the process is reaped
+            code = process.exitcode
+            if code is not None:
+                break
+            time.sleep(0.01)
+        if code:
+            codes.append(code)
+    stops = (signal.SIGTERM, signal.SIGHUP, signal.SIGINT)  # the pool also ends the survivors with SIGTERM
+    other = [code for code in codes if -code not in stops]
+    if codes and not other:
+        return Interrupted(-codes[0])
+    if other and other[0] < 0:
+        name = signal.Signals(-other[0]).name
+        hint = " (the out-of-memory killer?)" if name == "SIGKILL" else ""
+        return WorkerDied(f"a worker process was killed by {name}{hint}; nothing was written")
+    return WorkerDied(f"a worker process ended unexpectedly{f' with exit code {other[0]}' if other else ''}; nothing was written")
 
 
 def map_ordered(function: Callable[[list[Doc]], object], docs: Iterable[Doc], jobs: int) -> Iterator[object]:

@@ -168,7 +168,7 @@ def load_pipeline(path: str | Path) -> Pipeline:
 # --- engines -------------------------------------------------------------------------
 
 
-def run_local(pipeline: Pipeline, jobs: int = 1, skip_bad: bool = False, on_error=None) -> Stats:
+def run_local(pipeline: Pipeline, jobs: int = 1, skip_bad: bool = False, on_error=None, outputs=None) -> Stats:
     """Read, transform (in `jobs` processes), deduplicate and export in this machine."""
     from corpuskit.doc import doc_from_json
     from corpuskit.io import Reader
@@ -188,7 +188,8 @@ def run_local(pipeline: Pipeline, jobs: int = 1, skip_bad: bool = False, on_erro
         docs: Iterable[Doc] = (doc_from_json(line, "worker") for line in run_parallel(transform, reader, stats, "jsonl", jobs))
     else:
         docs = transform(reader, stats)
-    export(_checked(docs, problems, skip_bad, pipeline.output), pipeline.output, pipeline.export, stats, _provenance(stats))
+    export(_checked(docs, problems, skip_bad, pipeline.output), pipeline.output, pipeline.export, stats, _provenance(stats),
+           outputs=outputs)
     return stats
 
 
@@ -240,7 +241,8 @@ def _process_files(batch: dict, transform, legacy: str) -> dict:
     return rows
 
 
-def run_ray(pipeline: Pipeline, address: str | None = None, num_cpus: int | None = None, skip_bad: bool = False, on_error=None) -> Stats:
+def run_ray(pipeline: Pipeline, address: str | None = None, num_cpus: int | None = None, skip_bad: bool = False, on_error=None,
+            outputs=None) -> Stats:
     """The same pipeline on Ray Data: files are read and transformed by Ray tasks in
     batches, in order; dedup and the export (shards + card) stream on the driver.
 
@@ -295,7 +297,8 @@ def run_ray(pipeline: Pipeline, address: str | None = None, num_cpus: int | None
                     if on_error is not None:
                         on_error(error)
 
-        export(_checked(docs(), problems, skip_bad, pipeline.output), pipeline.output, pipeline.export, stats, _provenance(stats))
+        export(_checked(docs(), problems, skip_bad, pipeline.output), pipeline.output, pipeline.export, stats, _provenance(stats),
+               outputs=outputs)
         return stats
     finally:
         if started:

@@ -201,7 +201,7 @@ def test_usage_errors(tmp_path):
     assert (tmp_path / "full" / "x").read_text() == "x"
     assert invoke("export", tmp_path / "ds", source, "-q").exit_code == 0
     assert invoke("export", tmp_path / "ds", source, "--overwrite", "-q").exit_code == 0
-    assert sorted(p.name for p in (tmp_path / "ds").iterdir()) == ["README.md", "data"]
+    assert sorted(p.name for p in (tmp_path / "ds").iterdir()) == [".corpuskit-manifest.json", "README.md", "data"]
     result = invoke("export", tmp_path / "d2", source, "--split", "train=0.5,validation=0.2")
     assert result.exit_code == 2 and "add up to 1" in result.stderr
     result = invoke("export", tmp_path / "d3", source, "--max-shard-size", "lots")
