@@ -455,7 +455,7 @@ def _boundaries_after(kept: list[tuple[int, str]], marks: list[tuple[int, Rule, 
 
 
 # "sớm (ảnh: X)." leaves "sớm ." once the span is gone: the space goes too.
-_SPACE_BEFORE_PUNCTUATION = regex.compile(r" +([.,;:!?…])(?= |$)")
+_SPACE_BEFORE_PUNCTUATION = regex.compile(r"(?<! ) +([.,;:!?…])(?= |$)")  # starts only at a run's first space: linear
 
 
 def _remove_spans(doc_id: str, index: int, line: str, compiled: CompiledRules, removals: list[Removal],

@@ -119,7 +119,10 @@ def identify(text: str, sample_chars: int = 600, min_chars: int = 20) -> Guess:
     if len(sample) < 8 * min_chars and len(_LETTER.findall(sample)) + 2 * len(_UNSPACED_LETTER.findall(sample)) < min_chars:
         return Guess(None, 0.0, reason="too short")
     line = sample.replace("\n", " ").replace("\r", " ")
-    labels, probs = _model().predict(line, k=1)
+    try:
+        labels, probs = _model().predict(line, k=1)
+    except (TypeError, UnicodeEncodeError):  # a lone surrogate (from a JSON escape): the model reads UTF-8
+        labels, probs = _model().predict(line.encode("utf-8", "replace").decode("utf-8"), k=1)
     lang, confidence = labels[0].removeprefix("__label__"), float(probs[0])
     if lang == "ja" and not _KANA.search(sample) and _HAN.search(sample):
         # Japanese is written with kana; Han characters alone are Chinese, which the model

@@ -50,7 +50,7 @@ _UNSPACED_SPLIT = regex.compile(f"([{_UNSPACED}])")
 # hyphens and slashes before a letter, at operators between digits and at runs of periods
 # (infixes). URLs, e-mail addresses and emoticons stay whole.
 _URL = regex.compile(r"(?:https?://|www\.)\S*[\w/]|[\w.+-]+@[\w-]+(?:\.[\w-]+)+", regex.V0)
-_PREFIX = regex.compile(r"""^(?:\.{2,}|…|[§%=—–*&~#$£€¥"'`«»“”‘’(\[{<>_!]|\+(?!\d))""")
+_PREFIX = regex.compile(r"""(?:\.{2,}|…|[§%=—–*&~#$£€¥"'`«»“”‘’(\[{<>_!]|\+(?!\d))""")  # used with .match(chunk, i)
 _SUFFIX = regex.compile(
     r"""(?:\.{2,}|…|[)\]}>"'`»“”‘’,;:!?%*(\[_]|(?<=[\p{Ll}\d)\]"'%’”])\.|(?<=\p{Lu}\p{Lu})\.|(?<=\d)\+|(?<=\p{L})(?:'(?:[sSdDmM]|re|ve|ll)|’(?:[sSdDmM]|re|ve|ll)|n't|n’t))$""")
 _INFIX = regex.compile(
@@ -124,25 +124,53 @@ def english_words(text: str) -> list[str]:
     return out
 
 
+# A chunk is peeled from both ends; each test looks at a bounded window around the cut,
+# so a chunk of 2 MB of `_` or `{` costs time in proportion to its length (spaCy's own
+# loop copies the rest of the chunk at every step: quadratic on runs of punctuation).
+_MAX_EXCEPTION = max(map(len, _EXCEPTIONS))
+_MAX_URL = 2048  # longer "URLs" are cut like any other chunk
+_SUFFIX_WINDOW = 8  # a suffix other than a run of periods is at most 3 characters, its look-behind 2
+
+
+def _whole(chunk: str, i: int, j: int, url_possible: bool) -> bool:
+    """chunk[i:j] is one token: an exception (`e.g.`, `:)`) or a URL / e-mail address."""
+    if j - i <= _MAX_EXCEPTION and chunk[i:j] in _EXCEPTIONS:
+        return True
+    return url_possible and j - i <= _MAX_URL and _URL.fullmatch(chunk, i, j) is not None
+
+
+def _suffix_start(chunk: str, i: int, j: int) -> int | None:
+    """Where the suffix ending at j starts (the leftmost, as spaCy's search finds it)."""
+    if chunk[j - 1] == "." and j - i >= 2 and chunk[j - 2] == ".":
+        start = j - 2
+        while start > i and chunk[start - 1] == ".":
+            start -= 1
+        return start
+    match = _SUFFIX.search(chunk, max(i, j - _SUFFIX_WINDOW), j)
+    return match.start() if match else None
+
+
 def _split_chunk(chunk: str, out: list[str]) -> None:
     """Append the tokens of one whitespace-free chunk that is not a plain word."""
     suffixes: list[str] = []
-    while len(chunk) > 1 and chunk not in _EXCEPTIONS and not _URL.fullmatch(chunk):
-        match = _PREFIX.match(chunk)
-        if match and match.end() < len(chunk):
+    i, j = 0, len(chunk)
+    url_possible = "://" in chunk or "www." in chunk or "@" in chunk
+    while j - i > 1 and not _whole(chunk, i, j, url_possible):
+        match = _PREFIX.match(chunk, i, j)
+        if match and match.end() < j:
             out.append(match.group())
-            chunk = chunk[match.end():]
+            i = match.end()
             continue
-        match = _SUFFIX.search(chunk)
-        if match and match.start() > 0:
-            suffixes.append(match.group())
-            chunk = chunk[:match.start()]
+        start = _suffix_start(chunk, i, j)
+        if start is not None and start > i:
+            suffixes.append(chunk[start:j])
+            j = start
             continue
         break
-    if chunk in _EXCEPTIONS or _URL.fullmatch(chunk):
-        out.append(chunk)
+    if _whole(chunk, i, j, url_possible):
+        out.append(chunk[i:j])
     else:
-        for piece in _INFIX.split(chunk):
+        for piece in _INFIX.split(chunk[i:j]):
             if not piece:
                 continue
             if _UNSPACED_CHAR.search(piece):
