@@ -636,9 +636,9 @@ def report_command(output, stats_paths, removed_path, split_path, rejected_path,
     with outputs:
         page = build_report(inputs, ReportConfig(sample_pages=sample_pages), title)
         if target is None:  # -o -
-            click.echo(page, nl=False)
+            click.echo(page.encode("utf-8", "backslashreplace").decode("utf-8"), nl=False)
             return
-        target.handle.write(page.encode("utf-8"))
+        target.handle.write(page.encode("utf-8", "backslashreplace"))  # a lone surrogate shows as \\udc80
     click.echo(f"corpuskit: wrote {output} ({len(page) / 1024:,.0f} KB)", err=True)
 
 
@@ -764,11 +764,20 @@ def rules_check(paths):
 @handle_errors
 def rules_test(paths):
     """Run every rule's examples and report failures like a test runner."""
+    from corpuskit.limits import TimeLimitExceeded, document_budget, time_limit
+
     passed = failed = 0
     for rule_file in load_rules(paths):
         for rule in rule_file.rules:
             for example in rule.examples:
-                got = run_example(rule, example.input)
+                try:  # an example is a document like any other: the same time limit as strip's
+                    with time_limit(document_budget(len(example.input))):
+                        got = run_example(rule, example.input)
+                except TimeLimitExceeded:
+                    failed += 1
+                    click.echo(f"FAIL {rule_file.path}:{example.line}: rule {rule.id}: the example takes over "
+                               f"{document_budget(len(example.input)):g} s (the pattern backtracks badly)")
+                    continue
                 if got == example.output.rstrip("\n"):
                     passed += 1
                     continue

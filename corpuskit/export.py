@@ -341,10 +341,30 @@ def _yaml_header(config: ExportConfig, figures: dict[str, SplitFigures], files: 
     return "---\n" + yaml.safe_dump(header, sort_keys=False, allow_unicode=True) + "---\n"
 
 
+_MARKDOWN_SPECIAL = re.compile(r"([\\`*_{}\[\]<>()#+!|&~])")
+
+
+def md(value) -> str:
+    """A value from the user (a dataset name, a rule file's name, a rule id) as Markdown
+    text: one line, every character Markdown or HTML would act on escaped, so a name
+    like `<script>` or `a|b` shows as written and cannot break a table or inject mark-up."""
+    text = "".join(char if char.isprintable() else " " for char in str(value))
+    return _MARKDOWN_SPECIAL.sub(r"\\\1", text)
+
+
+def md_code(value) -> str:
+    """A name as inline code when it can be (no backtick, no table bar, one line), else as
+    escaped text."""
+    text = str(value)
+    if text and text.isprintable() and "`" not in text and "|" not in text:
+        return f"`{text}`"
+    return md(text)
+
+
 def render_card(config: ExportConfig, figures: dict[str, SplitFigures], files: dict[str, list[Path]], stats: Stats, pipeline: dict) -> str:
     """README.md: YAML header for the Hub and `load_dataset`, then what is in the data and how it was made."""
     counts = stats.as_dict().get("export", {})
-    lines = [_yaml_header(config, figures, files), f"# {config.name}", ""]
+    lines = [_yaml_header(config, figures, files), f"# {md(config.name)}", ""]
     lines += [
         "Articles cleaned from scraped news pages by corpuskit "
         f"{__version__}: Unicode normalized, site furniture removed by YAML rules, pages split into "
@@ -352,7 +372,8 @@ def render_card(config: ExportConfig, figures: dict[str, SplitFigures], files: d
         "",
         "```python",
         "from datasets import load_from_disk" if config.save_to_disk else "from datasets import load_dataset",
-        f'ds = load_from_disk("path/to/{config.name}")' if config.save_to_disk else f'ds = load_dataset("path/to/{config.name}")',
+        f"ds = load_from_disk({_python_string('path/to/' + config.name)})" if config.save_to_disk
+        else f"ds = load_dataset({_python_string('path/to/' + config.name)})",
         "```",
         "",
         "## Columns",
@@ -403,6 +424,12 @@ def render_card(config: ExportConfig, figures: dict[str, SplitFigures], files: d
     return "\n".join(lines).rstrip("\n") + "\n"
 
 
+def _python_string(value: str) -> str:
+    """A Python string literal on one line (a name with a newline or a fence cannot end
+    the card's code block)."""
+    return json.dumps(value, ensure_ascii=True)
+
+
 def _pipeline_lines(pipeline: dict) -> list[str]:
     """The earlier steps' counters (from their --stats files), as the card's provenance."""
     if not pipeline:
@@ -421,11 +448,11 @@ def _pipeline_lines(pipeline: dict) -> list[str]:
                    f"{strip.get('spans_removed', 0):,} spans removed, {strip.get('documents_dropped', 0):,} documents dropped")
         files = pipeline.get("strip_rule_files", {})
         if files:
-            out.append("  - rule files: " + "; ".join(f"`{label}` ({n} rules)" for label, n in sorted(files.items())))
+            out.append("  - rule files: " + "; ".join(f"{md_code(label)} ({n} rules)" for label, n in sorted(files.items())))
         rules = pipeline.get("strip_rules", {})
         if rules:
             out += ["", "  | rule | lines/spans removed |", "  |---|---:|"]
-            out += [f"  | `{rule}` | {n:,} |" for rule, n in sorted(rules.items(), key=lambda kv: (-kv[1], kv[0]))]
+            out += [f"  | {md_code(rule)} | {n:,} |" for rule, n in sorted(rules.items(), key=lambda kv: (-kv[1], kv[0]))]
             out.append("")
     split = pipeline.get("split", {})
     if split:
@@ -440,17 +467,17 @@ def _filter_lines(pipeline: dict) -> list[str]:
     counts = pipeline.get("filter", {})
     if not counts:
         return []
-    langs = ", ".join(f"{lang} {n:,}" for lang, n in sorted(pipeline.get("filter_lang", {}).items(), key=lambda kv: (-kv[1], kv[0])))
+    langs = ", ".join(f"{md(lang)} {n:,}" for lang, n in sorted(pipeline.get("filter_lang", {}).items(), key=lambda kv: (-kv[1], kv[0])))
     out = [f"- filter: {counts.get('documents_in', 0):,} documents in, {counts.get('documents_kept', 0):,} kept, "
            f"{counts.get('documents_dropped', 0):,} dropped; languages: {langs or 'none'}"]
     dropped = pipeline.get("filter_dropped", {})
     if dropped:
         out += ["", "  | filter | documents dropped |", "  |---|---:|"]
-        out += [f"  | `{name}` | {n:,} |" for name, n in sorted(dropped.items(), key=lambda kv: (-kv[1], kv[0]))]
+        out += [f"  | {md_code(name)} | {n:,} |" for name, n in sorted(dropped.items(), key=lambda kv: (-kv[1], kv[0]))]
         out.append("")
     found = pipeline.get("filter_pii", {})
     if found:
-        out.append("  - personal data handled: " + ", ".join(f"{kind} {n:,}" for kind, n in sorted(found.items())))
+        out.append("  - personal data handled: " + ", ".join(f"{md(kind)} {n:,}" for kind, n in sorted(found.items())))
     return out
 
 
@@ -468,6 +495,8 @@ def load_pipeline_stats(paths: Iterable[str]) -> dict:
             raise UsageError(f"{path}: not a JSON stats file (nested too deeply)") from None
         except json.JSONDecodeError as exc:
             raise UsageError(f"{path}:{exc.lineno}: not a JSON stats file ({exc.msg})") from None
+        except ValueError as exc:  # an integer of more than 4,300 digits
+            raise UsageError(f"{path}: not a JSON stats file ({exc})") from None
         if not isinstance(data, dict):
             raise UsageError(f"{path}: not a JSON stats file")
         for step, counters in data.items():

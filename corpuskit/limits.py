@@ -114,22 +114,46 @@ def _probe_units(source: str) -> list[str]:
     return units + list(dict.fromkeys(pairs))[:20]
 
 
+def _literal_runs(source: str, most: int = 3) -> list[str]:
+    """Runs of literal characters in a pattern (`Theo ` of `Theo (a|aa)+b`): a probe line
+    must start with them, or the engine gives up at the first character and a pattern
+    that backtracks badly after its literal prefix looks fast."""
+    runs: list[str] = []
+    current, end = "", -1
+    for match in _LITERAL.finditer(source):
+        token = match.group()
+        char = token if len(token) == 1 else token[1] if len(token) == 2 and not token[1].isalnum() else None
+        if char is None or match.start() != end:
+            if len(current) >= 2:
+                runs.append(current)
+            current = ""
+        if char is not None:
+            current += char
+        end = match.end()
+    if len(current) >= 2:
+        runs.append(current)
+    return list(dict.fromkeys(runs))[:most]
+
+
 def probe_backtracking(pattern: regex.Pattern, full_line: bool) -> str | None:
     """None when the pattern stays fast on long repetitive lines; otherwise what was slow.
 
-    The lines end with a character that the pattern is unlikely to accept, which is what
-    makes a backtracking engine try every way of splitting the run before it gives up.
+    The lines start with nothing or with one of the pattern's literal runs, and end with a
+    character that the pattern is unlikely to accept, which is what makes a backtracking
+    engine try every way of splitting the run before it gives up.
     """
     tails = ("\x00", "!", "")
-    for unit in _probe_units(pattern.pattern):
-        body = unit * (PROBE_LENGTH // len(unit))
-        for tail in tails:
-            line = body + tail
-            started = time.perf_counter()
-            try:
-                (pattern.fullmatch if full_line else pattern.search)(line, timeout=PROBE_SECONDS)
-            except TimeoutError:
-                return f"{len(line)} characters of {unit!r} repeated take over {PROBE_SECONDS:g} s"
-            if time.perf_counter() - started > PROBE_SECONDS:
-                return f"{len(line)} characters of {unit!r} repeated take over {PROBE_SECONDS:g} s"
+    units = _probe_units(pattern.pattern)
+    for prefix in ["", *_literal_runs(pattern.pattern)]:
+        for unit in units:
+            body = prefix + unit * (PROBE_LENGTH // len(unit))
+            for tail in tails:
+                line = body + tail
+                started = time.perf_counter()
+                try:
+                    (pattern.fullmatch if full_line else pattern.search)(line, timeout=PROBE_SECONDS)
+                except TimeoutError:
+                    return f"{len(line)} characters of {prefix!r} then {unit!r} repeated take over {PROBE_SECONDS:g} s"
+                if time.perf_counter() - started > PROBE_SECONDS:
+                    return f"{len(line)} characters of {prefix!r} then {unit!r} repeated take over {PROBE_SECONDS:g} s"
     return None

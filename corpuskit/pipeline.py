@@ -153,9 +153,20 @@ def load_pipeline(path: str | Path) -> Pipeline:
                     f"export: unknown option {sorted(unknown)[0]!r} (allowed: {', '.join(sorted(EXPORT_KEYS))})")
     name = str(data.get("name") or export_data.get("name") or Path(str(export_data["output"])).name)
     near = export_data.get("near_dup")
+    export_lines = export_data.get("__lines__", {})
+    try:
+        splits = parse_splits(str(export_data.get("split", "train=0.98,validation=0.02")))
+    except UsageError as exc:
+        raise _fail(path, export_lines.get("split", at), f"export.split: {str(exc).removeprefix('--split: ')}") from None
+    try:
+        shard_bytes = parse_size(str(export_data.get("max_shard_size", "500MB")))
+    except UsageError as exc:
+        raise _fail(path, export_lines.get("max_shard_size", at), f"export.max_shard_size: {exc}") from None
+    if near is not None and (isinstance(near, bool) or not isinstance(near, (int, float)) or not 0 < near <= 1):
+        raise _fail(path, export_lines.get("near_dup", at), f"export.near_dup: a Jaccard threshold above 0 and at most 1, got {near!r}")
     config = ExportConfig(
-        splits=parse_splits(str(export_data.get("split", "train=0.98,validation=0.02"))),
-        max_shard_bytes=parse_size(str(export_data.get("max_shard_size", "500MB"))),
+        splits=splits,
+        max_shard_bytes=shard_bytes,
         dedup=bool(export_data.get("dedup", True)),
         near_dup=float(near) if near is not None else None,
         name=name,

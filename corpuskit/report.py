@@ -19,6 +19,7 @@ from __future__ import annotations
 import datetime
 import hashlib
 import html
+import json
 import random
 import re
 from collections import Counter, defaultdict
@@ -88,8 +89,9 @@ def sample_of(samples: dict[str, Reservoir], key: str, size: int, rng: random.Ra
     return reservoir
 
 
-def read_jsonl(path: str) -> Iterator[dict]:
-    """Records of a JSON-lines side file; a bad line is a DataError naming file:line."""
+def read_jsonl(path: str) -> Iterator[tuple[int, dict]]:
+    """(line number, record) of a JSON-lines side file; a bad line is a DataError naming
+    file:line."""
     from corpuskit.io import open_binary
 
     try:
@@ -103,10 +105,13 @@ def read_jsonl(path: str) -> Iterator[dict]:
             try:
                 record = orjson.loads(line)
             except orjson.JSONDecodeError:
-                raise DataError(f"{path}:{number}: malformed JSON line") from None
+                try:  # corpuskit escapes a lone surrogate (\udc80): valid JSON that orjson refuses
+                    record = json.loads(line)
+                except (ValueError, RecursionError):
+                    raise DataError(f"{path}:{number}: malformed JSON line") from None
             if not isinstance(record, dict):
                 raise DataError(f"{path}:{number}: expected a JSON object")
-            yield record
+            yield number, record
 
 
 def site_of(doc_id: str) -> str:
@@ -137,19 +142,33 @@ class Removals:
     total: int = 0
 
 
+def _shape_error(path: str, number: int, what: str, exc: Exception) -> DataError:
+    return DataError(f"{path}:{number}: not a {what} record as corpuskit writes it ({type(exc).__name__}: {exc})")
+
+
+SHAPE_ERRORS = (TypeError, ValueError, AttributeError, KeyError)
+
+
 def collect_removals(path: str, config: ReportConfig, rng: random.Random) -> Removals:
     out = Removals()
     pages_seen: dict[str, set] = out.pages_per_site
-    for record in read_jsonl(path):
-        rule, doc_id = str(record.get("rule", "?")), str(record.get("id", "?"))
-        site = site_of(doc_id)
-        out.total += 1
-        out.per_rule[rule] += 1
-        out.per_site[site][rule] += 1
-        if len(pages_seen[site]) < 100_000:  # a count of pages, bounded in memory
-            pages_seen[site].add(doc_id)
-        sample_of(out.samples, rule, config.samples_per_rule, rng).add((doc_id, record.get("line"), str(record.get("text", ""))[:300], record.get("kind", "line")))
+    for number, record in read_jsonl(path):
+        try:
+            _add_removal(out, pages_seen, record, config, rng)
+        except SHAPE_ERRORS as exc:
+            raise _shape_error(path, number, "--removed", exc) from None
     return out
+
+
+def _add_removal(out: Removals, pages_seen: dict, record: dict, config: ReportConfig, rng: random.Random) -> None:
+    rule, doc_id = str(record.get("rule", "?")), str(record.get("id", "?"))
+    site = site_of(doc_id)
+    out.total += 1
+    out.per_rule[rule] += 1
+    out.per_site[site][rule] += 1
+    if len(pages_seen[site]) < 100_000:  # a count of pages, bounded in memory
+        pages_seen[site].add(doc_id)
+    sample_of(out.samples, rule, config.samples_per_rule, rng).add((doc_id, record.get("line"), str(record.get("text", ""))[:300], record.get("kind", "line")))
 
 
 @dataclass
@@ -171,24 +190,31 @@ def reason_kind(reason: str) -> str:
 
 def collect_split(path: str, config: ReportConfig, rng: random.Random) -> SplitDecisions:
     out = SplitDecisions(kept_examples=Reservoir(config.examples_per_reason, rng), page_ids=Reservoir(config.sample_pages, rng))
-    for record in read_jsonl(path):
-        out.pages += 1
-        out.articles += int(record.get("articles") or 0)
-        out.teasers += int(record.get("teasers") or 0)
-        doc_id = str(record.get("id", "?"))
-        out.page_ids.add(doc_id)
-        for part in record.get("parts") or []:
-            if not isinstance(part, dict) or part.get("reason") == "start":
-                continue
-            kind = reason_kind(str(part.get("reason")))
-            if part.get("teaser"):
-                kind += f" → teaser ({part['teaser']})"
-            out.reasons[kind] += 1
-            sample_of(out.examples, kind, config.examples_per_reason, rng).add((doc_id, part.get("title"), str(part.get("reason"))))
-        for inside in record.get("kept_inside") or []:
-            out.kept_inside += 1
-            out.kept_examples.add((doc_id, str(inside.get("line", ""))[:200], str(inside.get("reason", ""))))
+    for number, record in read_jsonl(path):
+        try:
+            _add_split_record(out, record, config, rng)
+        except SHAPE_ERRORS as exc:
+            raise _shape_error(path, number, "split --report", exc) from None
     return out
+
+
+def _add_split_record(out: SplitDecisions, record: dict, config: ReportConfig, rng: random.Random) -> None:
+    out.pages += 1
+    out.articles += int(record.get("articles") or 0)
+    out.teasers += int(record.get("teasers") or 0)
+    doc_id = str(record.get("id", "?"))
+    out.page_ids.add(doc_id)
+    for part in record.get("parts") or []:
+        if not isinstance(part, dict) or part.get("reason") == "start":
+            continue
+        kind = reason_kind(str(part.get("reason")))
+        if part.get("teaser"):
+            kind += f" → teaser ({part['teaser']})"
+        out.reasons[kind] += 1
+        sample_of(out.examples, kind, config.examples_per_reason, rng).add((doc_id, part.get("title"), str(part.get("reason"))))
+    for inside in record.get("kept_inside") or []:
+        out.kept_inside += 1
+        out.kept_examples.add((doc_id, str(inside.get("line", ""))[:200], str(inside.get("reason", ""))))
 
 
 @dataclass
@@ -202,16 +228,23 @@ class Rejections:
 
 def collect_rejected(path: str, config: ReportConfig, rng: random.Random) -> Rejections:
     out = Rejections()
-    for record in read_jsonl(path):
-        meta = record.get("metadata") if isinstance(record.get("metadata"), dict) else {}
-        why = meta.get("rejected") if isinstance(meta.get("rejected"), dict) else {}
-        name = str(why.get("filter", "?"))
-        out.total += 1
-        out.per_filter[name] += 1
-        out.per_lang[str(meta.get("lang"))] += 1
-        out.where.setdefault(name, str(why.get("where", "")))
-        sample_of(out.samples, name, config.samples_per_rule, rng).add((str(record.get("id", "?")), why.get("value"), why.get("threshold"), str(record.get("text", ""))[:240]))
+    for number, record in read_jsonl(path):
+        try:
+            _add_rejected(out, record, config, rng)
+        except SHAPE_ERRORS as exc:
+            raise _shape_error(path, number, "--rejected", exc) from None
     return out
+
+
+def _add_rejected(out: Rejections, record: dict, config: ReportConfig, rng: random.Random) -> None:
+    meta = record.get("metadata") if isinstance(record.get("metadata"), dict) else {}
+    why = meta.get("rejected") if isinstance(meta.get("rejected"), dict) else {}
+    name = str(why.get("filter", "?"))
+    out.total += 1
+    out.per_filter[name] += 1
+    out.per_lang[str(meta.get("lang"))] += 1
+    out.where.setdefault(name, str(why.get("where", "")))
+    sample_of(out.samples, name, config.samples_per_rule, rng).add((str(record.get("id", "?")), why.get("value"), why.get("threshold"), str(record.get("text", ""))[:240]))
 
 
 LENGTH_BUCKETS = (10, 25, 50, 100, 200, 400, 800, 1600, 3200, 6400)
@@ -227,19 +260,37 @@ def collect_lengths(dataset: str) -> tuple[Counter, int, str]:
     parquet = sorted(folder.glob("data/*.parquet"))
     arrow = sorted(p for p in folder.rglob("*.arrow"))
     if parquet:
-        source = ds.dataset([str(p) for p in parquet], format="parquet")
+        batches = ds.dataset([str(p) for p in parquet], format="parquet").to_batches(columns=["text"], batch_size=8192)
     elif arrow:
-        source = ds.dataset([str(p) for p in arrow], format="ipc")
+        batches = _arrow_text_batches(arrow)
     else:
         raise UsageError(f"{dataset}: no Parquet or Arrow files found (is it a folder written by corpuskit export?)")
     counts: Counter = Counter()
     total = 0
-    for batch in source.to_batches(columns=["text"], batch_size=8192):
+    for batch in batches:
         words = pc.list_value_length(pc.utf8_split_whitespace(batch.column(0))).fill_null(0).to_pylist()
         total += len(words)
         for n in words:
             counts[next((b for b in LENGTH_BUCKETS if n < b), -1)] += 1
     return counts, total, f"{len(parquet) or len(arrow)} file(s)"
+
+
+def _arrow_text_batches(paths: list[Path]) -> Iterator:
+    """The text column of `save_to_disk` files: Arrow IPC *streams* (datasets writes them
+    so), read batch by batch; an IPC file is read as such."""
+    import pyarrow as pa
+
+    for path in paths:
+        try:
+            reader = pa.ipc.open_stream(str(path))
+        except pa.ArrowInvalid:
+            reader = pa.ipc.open_file(str(path))
+            for index in range(reader.num_record_batches):
+                batch = reader.get_batch(index)
+                yield batch.select(["text"])
+            continue
+        for batch in reader:
+            yield batch.select(["text"])
 
 
 # --- page views -----------------------------------------------------------------------------
@@ -621,6 +672,36 @@ def render(title: str, stats: dict, removals: Removals | None, decisions: SplitD
     return "".join(out)
 
 
+def _marked_spans(text: str, spans: list[tuple[str, str]]) -> str:
+    """A line as HTML with each removed span marked by its rule. Spans are placed in the
+    raw line first (each at its first place not taken by an earlier one), so marks never
+    nest or land inside another mark's tag; a span that overlaps an earlier one is listed
+    by its tag only."""
+    placed: list[tuple[int, int, str]] = []
+    unplaced: list[str] = []
+    for rule, span in spans:
+        start, found = 0, None
+        while span and (start := text.find(span, start)) >= 0:
+            end = start + len(span)
+            if all(end <= a or start >= b for a, b, _ in placed):
+                found = (start, end, rule)
+                break
+            start += 1
+        if found is None:
+            unplaced.append(rule)
+        else:
+            placed.append(found)
+    out, cursor = [], 0
+    for start, end, rule in sorted(placed):
+        out.append(esc(text[cursor:start]))
+        out.append(f'<mark class=sp style="background:{colour(rule)}55" title="{esc(rule)}">{esc(text[start:end])}</mark>'
+                   f'<span class=tag style="background:{colour(rule)}">{esc(rule)}</span>')
+        cursor = end
+    out.append(esc(text[cursor:]))
+    out.extend(f'<span class=tag style="background:{colour(rule)}">{esc(rule)}</span>' for rule in unplaced)
+    return "".join(out)
+
+
 def _render_page(view: PageView) -> str:
     out = [f'<div class=page id="page-{esc(re.sub(r"[^A-Za-z0-9_-]", "-", view.doc_id))}" data-doc="{esc(view.doc_id)}">'
            f"<h3>{esc(view.doc_id)}</h3>"]
@@ -633,11 +714,7 @@ def _render_page(view: PageView) -> str:
             kind = f"teaser ({teaser})" if teaser else "article"
             out.append(f'<div class="cut{" teaser" if teaser else ""}" data-reason="{esc(reason)}">{esc(kind)}: '
                        f"{esc(reason)}{' — ' + esc(title) if title else ''}</div>")
-        body = esc(text)
-        for span_rule, span_text in spans:
-            if span_text and esc(span_text) in body:
-                body = body.replace(esc(span_text), f'<mark class=sp style="background:{colour(span_rule)}55" title="{esc(span_rule)}">'
-                                    f'{esc(span_text)}</mark><span class=tag style="background:{colour(span_rule)}">{esc(span_rule)}</span>', 1)
+        body = _marked_spans(text, spans)
         if rule is not None:
             out.append(f'<div class="ln rm" data-rule="{esc(rule)}"><span class=no>{index + 1}</span><span class=tx>'
                        f'<span class=tag style="background:{colour(rule)}">{esc(rule)}</span>{body}</span></div>')

@@ -72,13 +72,29 @@ def _construct_mapping(loader: _LineLoader, node: yaml.MappingNode) -> dict:
             if key in seen:
                 raise yaml.constructor.ConstructorError(None, None, f"duplicate key {key!r}", key_node.start_mark)
             seen.add(key)
+    for key_node, _ in node.value:
+        key = loader.construct_object(key_node, deep=True)
+        if not isinstance(key, str):  # `1:`, `~:`, `true:` as keys: a name is text
+            raise yaml.constructor.ConstructorError(None, None, f"key {key_node.value!r} is not text (quote it: '{key_node.value}')",
+                                                    key_node.start_mark)
     mapping = yaml.SafeLoader.construct_mapping(loader, node, deep=True)
     mapping["__line__"] = node.start_mark.line + 1
     mapping["__lines__"] = {key.value: key.start_mark.line + 1 for key, _ in node.value if hasattr(key, "value")}
     return mapping
 
 
+def _construct_float(loader: _LineLoader, node: yaml.ScalarNode) -> float:
+    """A number; `.nan` and `.inf` are refused (a threshold of NaN compares false with
+    everything: a filter that silently never fires)."""
+    value = yaml.SafeLoader.construct_yaml_float(loader, node)
+    if value != value or value in (float("inf"), float("-inf")):
+        raise yaml.constructor.ConstructorError(None, None, f"{node.value!r} is not a usable number (leave the key out instead)",
+                                                node.start_mark)
+    return value
+
+
 _LineLoader.add_constructor(yaml.resolver.BaseResolver.DEFAULT_MAPPING_TAG, _construct_mapping)
+_LineLoader.add_constructor("tag:yaml.org,2002:float", _construct_float)
 
 
 def read_yaml_mapping(path: str, what: str, shape: str, error: type[UsageError] = UsageError) -> tuple[bytes, dict]:
