@@ -62,6 +62,38 @@ def jobs_option(help_text: str) -> Callable:
                         show_default="the number of cores", help=f"{help_text} At most {MAX_JOBS}.")
 
 
+def limit_options(command: Callable) -> Callable:
+    """--max-doc-size and --max-expansion: what one input may cost (corpuskit.io.ReadLimits).
+    Kept in the click context, where every reader the command builds finds them."""
+
+    @functools.wraps(command)
+    def wrapper(*args, max_doc_size, max_expansion, **kwargs):
+        from corpuskit.export import parse_size
+        from corpuskit.io import ReadLimits
+
+        try:
+            limits = ReadLimits(max_doc_bytes=parse_size(max_doc_size, "--max-doc-size"), max_expansion=max_expansion)
+        except UsageError as error:
+            raise click.BadParameter(str(error).removeprefix("--max-doc-size: "), param_hint="--max-doc-size") from None
+        click.get_current_context().meta["corpuskit.limits"] = limits
+        return command(*args, **kwargs)
+
+    wrapper = click.option("--max-expansion", type=click.FloatRange(1), default=100.0, show_default=True, metavar="N",
+                           help="A compressed input may decompress to N times its size (at least 256 MB); "
+                                "past that it is reported as a decompression bomb.")(wrapper)
+    wrapper = click.option("--max-doc-size", default="64MiB", show_default=True, metavar="SIZE",
+                           help="Largest document read: one JSON line, or one text file; a larger one is reported and skipped.")(wrapper)
+    return wrapper
+
+
+def read_limits():
+    """The command's ReadLimits (defaults outside a command)."""
+    from corpuskit.io import DEFAULT_LIMITS
+
+    context = click.get_current_context(silent=True)
+    return context.meta.get("corpuskit.limits", DEFAULT_LIMITS) if context is not None else DEFAULT_LIMITS
+
+
 def stream_options(command: Callable) -> Callable:
     """Input/output options shared by every document-stream command."""
     decorators = [
@@ -72,6 +104,7 @@ def stream_options(command: Callable) -> Callable:
         click.option("--stats", "stats_path", metavar="FILE", type=click.Path(dir_okay=False, writable=True), help="Write counts per step as JSON."),
         click.option("-q", "--quiet", is_flag=True, help="No progress bar and no warnings on stderr."),
         jobs_option("Worker processes; the output is the same, in the same order, for any number."),
+        limit_options,
     ]
     for decorator in reversed(decorators):
         command = decorator(command)
@@ -141,7 +174,7 @@ def run_stream(
             say(error)
 
     if reader is None:
-        reader = Reader(inputs, legacy=legacy)
+        reader = Reader(inputs, legacy=legacy, limits=read_limits())
     reader.on_error, reader.stats, reader.raw_records = on_error, stats, jobs > 1
     outputs = outputs if outputs is not None else Outputs(reader.inputs)
     with outputs:
@@ -370,7 +403,7 @@ def _run_step(transform: Transform, explain_flag: bool, side: Side, outputs: Out
 def _prepare(inputs, rule_paths=(), legacy: str = "auto", also_read: list[str] = ()) -> tuple[Reader, Outputs]:
     """The command's reader and its output guard, which knows every file it reads (inputs,
     rule files, and `also_read`: filter packs)."""
-    reader = Reader(inputs, legacy=legacy)
+    reader = Reader(inputs, legacy=legacy, limits=read_limits())
     return reader, Outputs(reader.inputs, also_read=_rule_sources(rule_paths) + list(also_read))
 
 
@@ -548,6 +581,7 @@ def filter_command(inputs, output, to, skip_bad, stats_path, quiet, jobs, pack_p
 @click.option("--skip-bad", is_flag=True, help="Skip unreadable inputs and still exit 0 (they are still reported).")
 @click.option("--stats", "stats_path", metavar="FILE", type=click.Path(dir_okay=False, writable=True), help="Write counts as JSON.")
 @click.option("-q", "--quiet", is_flag=True, help="No summary and no warnings on stderr.")
+@limit_options
 @handle_errors
 def export_command(out_dir, inputs, split_spec, max_shard_size, dedup, near_dup, duplicates_path, stats_from, name,
                    save_to_disk, overwrite, skip_bad, stats_path, quiet):
@@ -582,7 +616,7 @@ def export_command(out_dir, inputs, split_spec, max_shard_size, dedup, near_dup,
         if problems and not skip_bad:
             raise DataError(f"{len(problems)} input(s) could not be read; {out_dir} was not written (use --skip-bad to go on without them)")
 
-    reader = Reader(inputs, on_error=on_error, stats=stats)
+    reader = Reader(inputs, on_error=on_error, stats=stats, limits=read_limits())
     outputs = Outputs(reader.inputs, also_read=stats_from)
     outputs.check_folder(out_dir, "OUT_DIR", overwrite)
     duplicates = outputs.jsonl(duplicates_path, "--duplicates")
@@ -652,6 +686,7 @@ def report_command(output, stats_paths, removed_path, split_path, rejected_path,
 @click.option("--skip-bad", is_flag=True, help="Skip unreadable inputs and still exit 0 (they are still reported).")
 @click.option("--stats", "stats_path", metavar="FILE", type=click.Path(dir_okay=False, writable=True), help="Write counts as JSON.")
 @click.option("-q", "--quiet", is_flag=True, help="No summary and no warnings on stderr.")
+@limit_options
 @handle_errors
 def run_command(pipeline_path, engine, jobs, address, num_cpus, skip_bad, stats_path, quiet):
     """Run a pipeline file: inputs → normalize → strip → split → dedup → dataset.
@@ -677,9 +712,10 @@ def run_command(pipeline_path, engine, jobs, address, num_cpus, skip_bad, stats_
     stats_file = outputs.open(stats_path, "--stats")
     with outputs:
         if engine == "ray":
-            stats = run_ray(pipeline, address=address, num_cpus=num_cpus, skip_bad=skip_bad, on_error=on_error, outputs=outputs)
+            stats = run_ray(pipeline, address=address, num_cpus=num_cpus, skip_bad=skip_bad, on_error=on_error, outputs=outputs,
+                            limits=read_limits())
         else:
-            stats = run_local(pipeline, jobs=jobs, skip_bad=skip_bad, on_error=on_error, outputs=outputs)
+            stats = run_local(pipeline, jobs=jobs, skip_bad=skip_bad, on_error=on_error, outputs=outputs, limits=read_limits())
         write_stats(stats_file, stats)
         warn_about(stats, quiet)
     if not quiet:
@@ -702,6 +738,7 @@ def run_command(pipeline_path, engine, jobs, address, num_cpus, skip_bad, stats_
 @click.option("--skip-bad", is_flag=True, help="Skip unreadable inputs and still exit 0.")
 @click.option("-q", "--quiet", is_flag=True, help="No warnings on stderr.")
 @jobs_option("Worker processes that template lines; counting stays in order, so the draft is the same.")
+@limit_options
 @handle_errors
 def detect_command(inputs, output, min_docs, min_share, group_by, top, name, skip_bad, quiet, jobs):
     """Propose boilerplate rules: lines and line templates that recur across documents.
@@ -719,7 +756,7 @@ def detect_command(inputs, output, min_docs, min_share, group_by, top, name, ski
             say(error)
 
     config = DetectConfig(min_docs=min_docs, min_share=min_share, group_by=group_by, top=top)
-    reader = Reader(inputs, on_error=on_error)
+    reader = Reader(inputs, on_error=on_error, limits=read_limits())
     outputs = Outputs(reader.inputs)
     if output in (None, "-"):
         target = None

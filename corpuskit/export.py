@@ -80,17 +80,17 @@ def parse_splits(spec: str) -> tuple[tuple[str, float], ...]:
     return tuple(splits)
 
 
-def parse_size(text: str) -> int:
+def parse_size(text: str, option: str = "--max-shard-size") -> int:
     """`500MB`, `1GB`, `64KiB`, `1000000` → bytes."""
     match = re.fullmatch(r"\s*(\d+(?:\.\d+)?)\s*([KMGT]?i?B?)?\s*", text, re.IGNORECASE)
     if not match:
-        raise UsageError(f"--max-shard-size: cannot read {text!r} (use e.g. 500MB)")
+        raise UsageError(f"{option}: cannot read {text!r} (use e.g. 500MB)")
     number, unit = float(match.group(1)), (match.group(2) or "").upper()
     base = 1024 if "I" in unit else 1000
     power = {"": 0, "B": 0, "K": 1, "M": 2, "G": 3, "T": 4}[unit.rstrip("B").rstrip("I") or ""]
     size = int(number * base**power)
     if size < 1:
-        raise UsageError("--max-shard-size must be at least 1 byte")
+        raise UsageError(f"{option} must be at least 1 byte")
     return size
 
 
@@ -335,7 +335,7 @@ def _yaml_header(config: ExportConfig, figures: dict[str, SplitFigures], files: 
             "download_size": sum(p.stat().st_size for paths in files.values() for p in paths),
             "dataset_size": sum(f.num_bytes for f in figures.values()),
         },
-        "pretty_name": config.name,
+        "pretty_name": " ".join("".join(c if c.isprintable() else " " for c in config.name).split()),
         "tags": ["corpuskit"],
     })
     return "---\n" + yaml.safe_dump(header, sort_keys=False, allow_unicode=True) + "---\n"

@@ -220,7 +220,9 @@ DEFAULT_LIMITS = ReadLimits()
 
 
 def _megabytes(size: float) -> str:
-    return f"{size / 2**20:,.0f} MB" if size >= 2**20 else f"{size:,.0f} bytes"
+    if size >= 2**20 and size % 2**20 == 0:
+        return f"{size / 2**20:,.0f} MB"
+    return f"{size / 1e6:,.3g} MB" if size >= 10**6 else f"{size:,.0f} bytes"
 
 
 class _Bounded(io.RawIOBase):

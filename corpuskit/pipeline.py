@@ -179,7 +179,7 @@ def load_pipeline(path: str | Path) -> Pipeline:
 # --- engines -------------------------------------------------------------------------
 
 
-def run_local(pipeline: Pipeline, jobs: int = 1, skip_bad: bool = False, on_error=None, outputs=None) -> Stats:
+def run_local(pipeline: Pipeline, jobs: int = 1, skip_bad: bool = False, on_error=None, outputs=None, limits=None) -> Stats:
     """Read, transform (in `jobs` processes), deduplicate and export in this machine."""
     from corpuskit.doc import doc_from_json
     from corpuskit.io import Reader
@@ -193,7 +193,7 @@ def run_local(pipeline: Pipeline, jobs: int = 1, skip_bad: bool = False, on_erro
         if on_error is not None:
             on_error(error)
 
-    reader = Reader(pipeline.inputs, on_error=record, stats=stats)
+    reader = Reader(pipeline.inputs, on_error=record, stats=stats, **({"limits": limits} if limits is not None else {}))
     transform = pipeline.transform()
     if jobs > 1:
         docs: Iterable[Doc] = (doc_from_json(line, "worker") for line in run_parallel(transform, reader, stats, "jsonl", jobs))
@@ -225,7 +225,7 @@ def _renamed(doc: Doc, names: dict[str, str]) -> Doc:
     return Doc(name, doc.text, metadata)
 
 
-def _process_files(batch: dict, transform, legacy: str) -> dict:
+def _process_files(batch: dict, transform, legacy: str, limits=None) -> dict:
     """A Ray Data batch: read these files, apply the steps; documents and counts as rows."""
     import orjson
 
@@ -237,7 +237,8 @@ def _process_files(batch: dict, transform, legacy: str) -> dict:
     # Files are read by absolute path (a worker's folder may differ) under the name the
     # driver gave them, so that ids are those of the local engine.
     names = {str(a): str(n) for a, n in zip(batch["absolute"], batch["path"])}
-    reader = Reader(list(names), legacy=legacy, on_error=lambda e: errors.append(str(e)), stats=stats)
+    reader = Reader(list(names), legacy=legacy, on_error=lambda e: errors.append(str(e)), stats=stats,
+                    **({"limits": limits} if limits is not None else {}))
     renamed = (_renamed(doc, names) for doc in reader)
     for doc in transform(renamed, stats):
         rows["kind"].append("doc")
@@ -253,7 +254,7 @@ def _process_files(batch: dict, transform, legacy: str) -> dict:
 
 
 def run_ray(pipeline: Pipeline, address: str | None = None, num_cpus: int | None = None, skip_bad: bool = False, on_error=None,
-            outputs=None) -> Stats:
+            outputs=None, limits=None) -> Stats:
     """The same pipeline on Ray Data: files are read and transformed by Ray tasks in
     batches, in order; dedup and the export (shards + card) stream on the driver.
 
@@ -290,7 +291,7 @@ def run_ray(pipeline: Pipeline, address: str | None = None, num_cpus: int | None
         files_per_task = max(1, min(64, len(paths) // (4 * max(1, int(ray.available_resources().get("CPU", 1)))) or 1))
         dataset = ray.data.from_items([{"path": p, "absolute": os.path.abspath(p)} for p in paths]).map_batches(
             _process_files, batch_size=files_per_task, batch_format="numpy",
-            fn_kwargs={"transform": pipeline.transform(), "legacy": legacy},
+            fn_kwargs={"transform": pipeline.transform(), "legacy": legacy, "limits": limits},
         )
         stats = Stats()
         problems: list[DataError] = []
