@@ -18,6 +18,7 @@ from corpuskit.detect import DetectConfig, detect, draft_rules
 from corpuskit.io import Reader, Writer
 from corpuskit.legacy import ENCODINGS
 from corpuskit.normalize import TONE_STYLES, NormalizeConfig, normalize
+from corpuskit.native import tell_once
 from corpuskit.outputs import Interrupted, Outputs, install_signal_handlers, shown, write_stats
 from corpuskit.parallel import MAX_JOBS, Side, default_jobs, run_parallel
 from corpuskit.report import ReportConfig
@@ -562,17 +563,158 @@ def filter_command(inputs, output, to, skip_bad, stats_path, quiet, jobs, pack_p
               outputs, reader, inputs, output, to, skip_bad, stats_path, quiet, jobs)
 
 
+def _input_identity(inputs) -> str | None:
+    """What a resumed dedup must read again: every input file's path, size and time; None
+    for standard input (it cannot be read twice, so that run cannot resume)."""
+    from corpuskit.io import STDIN, iter_paths
+
+    if STDIN in inputs:
+        return None
+    parts = []
+    for path in iter_paths(list(inputs), on_error=lambda error: None):
+        try:
+            info = os.stat(path)
+        except OSError:
+            continue
+        parts.append(f"{os.path.realpath(path)}:{info.st_size}:{info.st_mtime_ns}")
+    return "\n".join(parts)
+
+
+def _estimated_documents(inputs) -> int | None:
+    """A guess of the number of documents (bytes / 2 KB), to size the dedup partitions."""
+    from corpuskit.io import STDIN, iter_paths
+
+    if STDIN in inputs:
+        return None
+    total = 0
+    for path in iter_paths(list(inputs), on_error=lambda error: None):
+        try:
+            total += os.stat(path).st_size
+        except OSError:
+            pass
+    return max(1, total // 2048)
+
+
+def dedup_options(command: Callable) -> Callable:
+    """The levels and settings of the dedup step (also used by pipelines)."""
+    from corpuskit.dedup.step import AGAINST_MODES, KEEP_RULES, LINE_MODES, DedupConfig
+
+    defaults = DedupConfig()
+    return _apply([
+        click.option("--exact/--no-exact", default=True, show_default=True, help="Drop copies with the same normalized text."),
+        click.option("--near/--no-near", default=True, show_default=True,
+                     help="Drop near copies: MinHash LSH proposes pairs, the exact Jaccard similarity of their shingles decides."),
+        click.option("--threshold", type=click.FloatRange(0, 1, min_open=True), default=defaults.threshold, show_default=True,
+                     help="Jaccard similarity of word shingles at which two documents are near copies (1: the same shingles)."),
+        click.option("--shingle", type=click.IntRange(1, 64), default=defaults.shingle, show_default=True,
+                     help="Words (Vietnamese syllables) per shingle."),
+        click.option("--num-perm", type=click.IntRange(16, 1024), default=defaults.num_perm, show_default=True,
+                     help="MinHash permutations (more: fewer pairs missed, more time)."),
+        click.option("--keep", type=click.Choice(KEEP_RULES), default=defaults.keep, show_default=True,
+                     help="Which copy stays: the original outlet's (credited by the others), then the longest, then the "
+                          "smallest id; or the first to arrive."),
+        click.option("--lines", "line_mode", type=click.Choice(LINE_MODES), default=defaults.lines, show_default=True,
+                     help="Lines repeated across documents (per site or overall): report them, tag them, remove them."),
+        click.option("--line-min-docs", type=click.IntRange(2), default=defaults.line_min_docs, show_default=True,
+                     help="A line is repeated when it is in at least this many kept documents of one site, or overall."),
+        click.option("--against", multiple=True, metavar="FILE",
+                     help="Evaluation set (repeatable): documents sharing an n-gram with it are dropped or tagged."),
+        click.option("--against-ngram", type=click.IntRange(3, 200), default=defaults.against_ngram, show_default=True,
+                     help="Words per n-gram for --against."),
+        click.option("--against-mode", type=click.Choice(AGAINST_MODES), default=defaults.against_mode, show_default=True,
+                     help="Drop documents that overlap the evaluation sets, or tag them (metadata.contamination)."),
+        click.option("--memory", "memory_size", default="1GiB", show_default=True, metavar="SIZE",
+                     help="Memory budget of the sorting stage; the work files grow with the corpus, memory does not."),
+        click.option("--work-dir", metavar="DIR", help="Where the work folder goes (default: .corpuskit-work here). "
+                     "It is removed on success; a rerun after a crash resumes from it."),
+    ])(command)
+
+
+def _dedup_config(exact, near, threshold, shingle, num_perm, keep, line_mode, line_min_docs, against, against_ngram,
+                  against_mode, memory_size, work_dir, jobs):
+    from corpuskit.dedup.step import DedupConfig
+    from corpuskit.export import parse_size
+
+    try:
+        return DedupConfig(exact=exact, near=near, threshold=threshold, shingle=shingle, num_perm=num_perm, keep=keep,
+                           lines=line_mode, line_min_docs=line_min_docs, against=tuple(against), against_ngram=against_ngram,
+                           against_mode=against_mode, memory=parse_size(memory_size, "--memory"), jobs=jobs, work_dir=work_dir)
+    except ValueError as error:
+        raise UsageError(str(error)) from None
+
+
+@cli.command("dedup")
+@stream_options
+@dedup_options
+@click.option("--duplicates", "duplicates_path", metavar="FILE", type=click.Path(dir_okay=False),
+              help="Write one JSON line per document dropped: its id, the id kept in its place, the level, the similarity.")
+@click.option("--repeated", "repeated_path", metavar="FILE", type=click.Path(dir_okay=False),
+              help="Write one JSON line per repeated line: a sample text, documents, sites, the top site.")
+@click.option("--removed", "removed_path", metavar="FILE", type=click.Path(dir_okay=False),
+              help="With --lines remove: one JSON line per line removed (as strip's --removed).")
+@click.option("--draft-rules", "draft_path", metavar="FILE", type=click.Path(dir_okay=False),
+              help="Write the repeated lines as a draft rule file for strip (review before use).")
+@handle_errors
+def dedup_command(inputs, output, to, skip_bad, stats_path, quiet, jobs, exact, near, threshold, shingle, num_perm, keep,
+                  line_mode, line_min_docs, against, against_ngram, against_mode, memory_size, work_dir, duplicates_path,
+                  repeated_path, removed_path, draft_path):
+    """Drop exact and near copies, report or remove lines repeated across documents, and
+    drop documents that overlap evaluation sets; out of core, on every core, resumable.
+
+    \b
+    Examples:
+      corpuskit dedup articles.jsonl -o kept.jsonl --duplicates dups.jsonl --stats dedup.stats.json
+      corpuskit dedup dump/ --threshold 0.7 --lines report --repeated repeated.jsonl --draft-rules draft.yaml
+      corpuskit dedup articles.jsonl --against eval/ -o clean.jsonl
+    """
+    from corpuskit.dedup import dedup
+
+    if (repeated_path or draft_path) and line_mode == "off":
+        raise UsageError("--repeated and --draft-rules list repeated lines: add --lines report (or tag, remove)")
+    if removed_path and line_mode != "remove":
+        raise UsageError("--removed lists the lines removed: add --lines remove")
+    config = _dedup_config(exact, near, threshold, shingle, num_perm, keep, line_mode, line_min_docs, against, against_ngram,
+                           against_mode, memory_size, work_dir, jobs)
+    reader, outputs = _prepare(inputs, None, also_read=list(against))
+    outputs.check_file(output, "-o")
+    duplicates = outputs.jsonl(duplicates_path, "--duplicates")
+    repeated_file = outputs.jsonl(repeated_path, "--repeated")
+    removed = outputs.jsonl(removed_path, "--removed")
+    draft = outputs.open(draft_path, "--draft-rules")
+    found: list[dict] = []
+
+    def on_repeated(record: dict) -> None:
+        repeated_file.write(record)
+        if draft is not None:
+            found.append(record)
+
+    identity = _input_identity(reader.inputs)
+    estimate = _estimated_documents(reader.inputs)
+    tell_once(quiet)
+
+    def transform(docs, stats):
+        yield from dedup(docs, config, stats, duplicates.write if duplicates_path else None, on_repeated,
+                         removed.write if removed_path else None, identity, estimate)
+        if draft is not None:
+            from corpuskit.detect import draft_from_repeated
+
+            draft.handle.write(draft_from_repeated(found).encode("utf-8", "surrogatepass"))
+
+    run_stream(transform, inputs, output, to, skip_bad, stats_path, quiet, jobs=1, outputs=outputs, reader=reader)
+
+
 @cli.command("export")
 @click.argument("out_dir", metavar="OUT_DIR")
 @click.argument("inputs", nargs=-1, metavar="[INPUT]...")
 @click.option("--split", "split_spec", default="train=0.98,validation=0.02", show_default=True,
               help="Splits and their shares, assigned by a hash of the id.")
 @click.option("--max-shard-size", default="500MB", show_default=True, help="Roll over to a new Parquet shard at this size.")
-@click.option("--dedup/--no-dedup", default=True, show_default=True, help="Drop exact duplicates (hash of the normalized text).")
+@click.option("--dedup/--no-dedup", default=True, show_default=True,
+              help="Drop exact copies (the dedup step; --no-dedup when `corpuskit dedup` ran before).")
 @click.option("--near-dup", type=click.FloatRange(0, 1, min_open=True), metavar="THRESHOLD",
-              help="Also drop near duplicates: MinHash LSH at this Jaccard similarity (e.g. 0.8).")
+              help="Also drop near copies at this Jaccard similarity of word shingles (e.g. 0.8).")
 @click.option("--duplicates", "duplicates_path", metavar="FILE", type=click.Path(dir_okay=False),
-              help="Write one JSON line per dropped duplicate: its id, the kept id, exact or near.")
+              help="Write one JSON line per dropped copy: its id, the id kept in its place, the level, the similarity.")
 @click.option("--stats-from", "stats_from", multiple=True, metavar="FILE",
               help="--stats files of the earlier steps: their counts go into the dataset card.")
 @click.option("--name", default=None, help="Dataset name in the card. Default: OUT_DIR's name.")
@@ -581,10 +723,11 @@ def filter_command(inputs, output, to, skip_bad, stats_path, quiet, jobs, pack_p
 @click.option("--skip-bad", is_flag=True, help="Skip unreadable inputs and still exit 0 (they are still reported).")
 @click.option("--stats", "stats_path", metavar="FILE", type=click.Path(dir_okay=False, writable=True), help="Write counts as JSON.")
 @click.option("-q", "--quiet", is_flag=True, help="No summary and no warnings on stderr.")
+@jobs_option("Threads (or processes) of the dedup step.")
 @limit_options
 @handle_errors
 def export_command(out_dir, inputs, split_spec, max_shard_size, dedup, near_dup, duplicates_path, stats_from, name,
-                   save_to_disk, overwrite, skip_bad, stats_path, quiet):
+                   save_to_disk, overwrite, skip_bad, stats_path, quiet, jobs):
     """Write a Hugging Face dataset: Parquet shards under data/ and a dataset card.
 
     `datasets.load_dataset(OUT_DIR)` loads it offline. Deduplicated by default.
@@ -600,7 +743,7 @@ def export_command(out_dir, inputs, split_spec, max_shard_size, dedup, near_dup,
 
     config = ExportConfig(
         splits=parse_splits(split_spec), max_shard_bytes=parse_size(max_shard_size), dedup=dedup, near_dup=near_dup,
-        name=name or Path(out_dir).resolve().name, save_to_disk=save_to_disk, overwrite=overwrite,
+        name=name or Path(out_dir).resolve().name, save_to_disk=save_to_disk, overwrite=overwrite, jobs=jobs,
     )
     pipeline = load_pipeline_stats(stats_from)
     stats = Stats()
@@ -623,14 +766,16 @@ def export_command(out_dir, inputs, split_spec, max_shard_size, dedup, near_dup,
     stats_file = outputs.open(stats_path, "--stats")
     reader.protected = outputs.temporaries()
     with outputs:
+        tell_once(quiet)
         figures = export(checked(reader), out_dir, config, stats, pipeline, duplicates.write if duplicates_path else None,
-                         outputs=outputs)
+                         outputs=outputs, dedup_key=_input_identity(reader.inputs))
         write_stats(stats_file, stats)
     if not quiet:
         counts = stats.as_dict().get("export", {})
+        copies = stats.as_dict().get("dedup", {})
         per_split = ", ".join(f"{n} {f.documents}" for n, f in figures.items())
-        click.echo(f"corpuskit: wrote {counts.get('documents_out', 0)} documents to {out_dir} ({per_split}); "
-                   f"dropped {counts.get('exact_duplicates', 0)} exact and {counts.get('near_duplicates', 0)} near duplicates", err=True)
+        click.echo(f"corpuskit: wrote {counts.get('documents_out', 0)} documents to {shown(out_dir)} ({per_split}); "
+                   f"dropped {copies.get('exact_duplicates', 0)} exact and {copies.get('near_duplicates', 0)} near copies", err=True)
 
 
 @cli.command("report")

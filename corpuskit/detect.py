@@ -258,3 +258,49 @@ def draft_rules(detector: Detector, name: str = "detected") -> str:
     if len(out) == 5:
         out[-1] = "rules: []"
     return "\n".join(out) + "\n"
+
+
+def draft_from_repeated(records: list[dict], name: str = "repeated-lines", top: int = 200) -> str:
+    r"""The lines `corpuskit dedup --lines` found repeated across documents, as a draft rule
+    file: the most repeated first, each with its counts and top site as comments. A line
+    holding numbers becomes a regex with the numbers left open (`Cập nhật \\d+:\\d+`),
+    since dedup counted it with its digits masked.
+
+    >>> draft = draft_from_repeated([{"text": "Video đang HOT", "docs": 40, "sites": 2, "top_site": "a.vn", "top_site_docs": 30}])
+    >>> print(draft.split("rules:\n")[1], end="")
+      # 40 documents on 2 site(s); most on a.vn (30)
+      - id: "video-đang-hot"
+        drop_line: "Video đang HOT"
+        ignore_case: true
+    """
+    chosen = sorted(records, key=lambda r: (-int(r.get("docs", 0)), str(r.get("text", ""))))[:top]
+    out = [
+        f"# Draft written by `corpuskit dedup --lines` from {len(records)} repeated lines; review before use:",
+        "# a line repeated across many pages of a site is usually furniture, but a shared dateline or",
+        "# a recurring headline can be too. Each rule: documents, sites, the site it is most frequent on.",
+        f"name: {json.dumps(name)}",
+        "description: Lines repeated across documents, found by corpuskit dedup.",
+        "rules:",
+    ]
+    ids: Counter = Counter()
+    for record in chosen:
+        text = collapse_spaces(str(record.get("text", "")))
+        if not text or len(text) > MAX_FORM_CHARS:
+            continue
+        base = regex.sub(r"[^\w]+", "-", text.lower()).strip("-")[:40] or "line"
+        ids[base] += 1
+        rule_id = base if ids[base] == 1 else f"{base}-{ids[base]}"
+        out.append(f"  # {record.get('docs')} documents on {record.get('sites')} site(s); most on "
+                   f"{record.get('top_site') or '(unknown site)'} ({record.get('top_site_docs')})")
+        out.append(f"  - id: {json.dumps(rule_id, ensure_ascii=False)}")
+        if _NUMBER_RE.search(text):
+            pattern = "".join(r"\d+" if part.isdigit() else regex.escape(part, special_only=True, literal_spaces=True)
+                              for part in regex.split(r"(\d+)", text) if part)
+            out.append(f"    drop_line_regex: {json.dumps(pattern, ensure_ascii=False)}")
+            out.append("    ignore_case: true")
+        else:
+            out.append(f"    drop_line: {json.dumps(text, ensure_ascii=False)}")
+            out.append("    ignore_case: true")
+    if len(out) == 6:
+        out[-1] = "rules: []"
+    return "\n".join(out) + "\n"

@@ -4,10 +4,11 @@ The layout is the one the Hub uses (`data/<split>-00000-of-0000N.parquet` plus a
 whose YAML header declares configs, splits and features), so `datasets.load_dataset(DIR)`
 loads it offline and `huggingface-cli upload` publishes it as is.
 
-Streaming with flat memory: rows are written in batches as they come, shards roll over at
-a size, and deduplication keeps hashes (16 bytes per document, about 1 KB per document
-with near-duplicate detection), never texts. Output is deterministic: the same input gives
-byte-identical Parquet files and card (no timestamps; splits by a hash of the id).
+Streaming with flat memory: rows are written in batches as they come and shards roll over
+at a size. Deduplication is the dedup step (corpuskit.dedup), run before the rows when
+`dedup` is on: out of core, its memory bounded by its own setting. Output is
+deterministic: the same input gives byte-identical Parquet files and card (no
+timestamps; splits by a hash of the id; the copy kept of each cluster by a stated rule).
 """
 
 from __future__ import annotations
@@ -29,7 +30,7 @@ import pyarrow.parquet as pq
 from corpuskit import __version__
 from corpuskit.doc import Doc
 from corpuskit.errors import DataError, UsageError
-from corpuskit.marks import nfc
+from corpuskit.dedup.keys import canonical_text, count_words
 from corpuskit.outputs import DatasetFolder
 from corpuskit.stats import Stats
 
@@ -99,9 +100,8 @@ class ExportConfig:
     splits: tuple[tuple[str, float], ...] = (("train", 0.98), ("validation", 0.02))
     max_shard_bytes: int = 500 * 10**6
     dedup: bool = True
-    near_dup: float | None = None  # Jaccard threshold for MinHash LSH; None = exact only
-    num_perm: int = 128
-    shingle_words: int = 5
+    near_dup: float | None = None  # Jaccard threshold of near copies; None = exact copies only
+    jobs: int = 1  # threads (or processes) of the dedup step
     batch_rows: int = 500
     name: str = "corpus"
     save_to_disk: bool = False
@@ -120,76 +120,6 @@ def split_of(doc_id: str, splits: tuple[tuple[str, float], ...]) -> str:
         if point < total:
             return name
     return splits[-1][0]
-
-
-_LONG_TEXT = 1 << 20  # characters: above this, no list of words is built
-# Every character for which str.isspace() is true (what str.split() splits on).
-WHITESPACE = "\t\n\x0b\x0c\r\x1c\x1d\x1e\x1f \x85\xa0\u1680" + "".join(map(chr, range(0x2000, 0x200B))) + "\u2028\u2029\u202f\u205f\u3000"
-_TO_SPACE = str.maketrans(dict.fromkeys(WHITESPACE, " "))
-
-
-def canonical_text(text: str) -> str:
-    """The text with Unicode form, case and spacing normalized: the dedup key's input.
-
-    The same string as `" ".join(text.split())`; a long text (a 50 MB line) is collapsed
-    with whole-string passes instead, so that memory holds a few copies of it rather than
-    a list of millions of word objects.
-    """
-    folded = nfc(text).casefold()
-    if len(folded) < _LONG_TEXT:
-        return " ".join(folded.split())
-    spaced = folded.translate(_TO_SPACE)
-    while "  " in spaced:
-        spaced = spaced.replace("    ", " ").replace("  ", " ")
-    return spaced.strip(" ")
-
-
-def count_words(canonical: str) -> int:
-    return canonical.count(" ") + 1 if canonical else 0
-
-
-def dedup_key(canonical: str) -> bytes:
-    """Exact-duplicate key: a hash of the canonical text (so spacing does not matter)."""
-    return hashlib.blake2b(canonical.encode("utf-8", "surrogatepass"), digest_size=16).digest()
-
-
-class Deduplicator:
-    """Exact (hash set) and optional near-duplicate (MinHash LSH) detection, first one kept."""
-
-    def __init__(self, config: ExportConfig) -> None:
-        self.config = config
-        self.seen: dict[bytes, str] = {}
-        self.lsh = None
-        if config.near_dup is not None:
-            from datasketch import MinHashLSH
-
-            self.lsh = MinHashLSH(threshold=config.near_dup, num_perm=config.num_perm)
-
-    def duplicate_of(self, doc: Doc, canonical: str) -> tuple[str, str] | None:
-        """(kind, kept id) when `doc` duplicates one already kept, else None (and it is kept)."""
-        if not self.config.dedup:
-            return None
-        key = dedup_key(canonical)
-        kept = self.seen.get(key)
-        if kept is not None:
-            return "exact", kept
-        if self.lsh is not None:
-            signature = self._minhash(canonical.split(" "))
-            found = self.lsh.query(signature)
-            if found:
-                return "near", min(found)
-            self.lsh.insert(doc.id, signature, check_duplication=False)
-        self.seen[key] = doc.id
-        return None
-
-    def _minhash(self, words: list[str]):
-        from datasketch import MinHash
-
-        n = self.config.shingle_words
-        shingles = {" ".join(words[i : i + n]).encode("utf-8", "surrogatepass") for i in range(max(1, len(words) - n + 1))}
-        signature = MinHash(num_perm=self.config.num_perm, seed=1)
-        signature.update_batch(list(shingles))
-        return signature
 
 
 # --- rows and shards -----------------------------------------------------------------
@@ -409,18 +339,12 @@ def render_card(config: ExportConfig, figures: dict[str, SplitFigures], files: d
         lines.append(f"| {_bucket_label(bound)} | " + " | ".join(f"{figures[n].lengths.get(bound, 0):,}" for n, _ in config.splits) + " |")
     lines += ["", "## How it was made", ""]
     pipeline_lines = _pipeline_lines(pipeline)
+    own = stats.as_dict()
+    if "dedup" in own and "dedup" not in pipeline:  # this export's own dedup step
+        pipeline_lines += _dedup_lines({k: v for k, v in own.items() if k.startswith("dedup")})
     lines += pipeline_lines or ["No pipeline statistics were given to `corpuskit export` (`--stats-from`)."]
-    dedup = "exact (hash of the NFC, casefolded, space-collapsed text)"
-    if config.near_dup is not None:
-        dedup += f" and near duplicates (MinHash LSH, {config.num_perm} permutations, {config.shingle_words}-word shingles, Jaccard ≥ {config.near_dup:g})"
-    lines += [
-        "",
-        f"Export: {counts.get('documents_in', 0):,} documents in; deduplication {dedup if config.dedup else 'off'}: "
-        f"{counts.get('exact_duplicates', 0):,} exact and {counts.get('near_duplicates', 0):,} near duplicates removed "
-        f"(the first occurrence is kept); {counts.get('empty', 0):,} empty documents dropped; "
-        f"{counts.get('documents_out', 0):,} documents written.",
-        "",
-    ]
+    lines += ["", f"Export: {counts.get('documents_in', 0):,} documents in; {counts.get('empty', 0):,} empty documents dropped; "
+                  f"{counts.get('documents_out', 0):,} documents written.", ""]
     return "\n".join(lines).rstrip("\n") + "\n"
 
 
@@ -454,11 +378,35 @@ def _pipeline_lines(pipeline: dict) -> list[str]:
             out += ["", "  | rule | lines/spans removed |", "  |---|---:|"]
             out += [f"  | {md_code(rule)} | {n:,} |" for rule, n in sorted(rules.items(), key=lambda kv: (-kv[1], kv[0]))]
             out.append("")
+    out += _dedup_lines(pipeline)
     split = pipeline.get("split", {})
     if split:
         out.append(f"- split: {split.get('documents', 0):,} pages → {split.get('articles', 0):,} articles; "
                    f"{split.get('teasers', 0):,} teasers found, {split.get('teasers_dropped', 0):,} dropped")
     out += _filter_lines(pipeline)
+    return out
+
+
+def _dedup_lines(pipeline: dict) -> list[str]:
+    """The dedup step's counters: copies removed by level, clusters and where copies were."""
+    counts = pipeline.get("dedup", {})
+    if not counts:
+        return []
+    out = [f"- dedup: {counts.get('documents_in', 0):,} documents in, {counts.get('documents_kept', 0):,} kept; "
+           f"{counts.get('exact_duplicates', 0):,} exact and {counts.get('near_duplicates', 0):,} near copies removed in "
+           f"{counts.get('clusters', 0):,} clusters (kept: the original outlet's copy, then the longest, then the smallest id)"]
+    if counts.get("contaminated"):
+        out.append(f"  - {counts['contaminated']:,} documents overlapped the evaluation sets")
+    if counts.get("repeated_lines"):
+        out.append(f"  - {counts['repeated_lines']:,} lines repeated across documents; {counts.get('lines_removed', 0):,} removed")
+    sizes = pipeline.get("dedup_cluster_sizes", {})
+    if sizes:
+        order = ["2", "3", "4-5", "6-10", "11-100", "over 100"]
+        out.append("  - cluster sizes: " + ", ".join(f"{md(k)}: {sizes[k]:,}" for k in order if k in sizes))
+    sites = pipeline.get("dedup_copies_per_site", {})
+    if sites:
+        top = sorted(sites.items(), key=lambda kv: (-kv[1], kv[0]))[:10]
+        out.append("  - copies removed per site (top 10): " + ", ".join(f"{md(site)} {n:,}" for site, n in top))
     return out
 
 
@@ -523,11 +471,13 @@ def export(
     pipeline: dict | Callable[[], dict] | None = None,
     on_duplicate=None,
     outputs=None,
+    dedup_key: str | None = None,
 ) -> dict[str, SplitFigures]:
     """Write the dataset; returns the figures per split. `on_duplicate(record)` gets each removal.
 
     `pipeline`: the earlier steps' counters for the card, or a function that gives them
     once the stream has run (when the steps run in the same process as the export).
+    `dedup_key`: the identity of the inputs, which makes the dedup stages resumable.
     `outputs` (corpuskit.outputs.Outputs): the folder is moved into place with the
     command's other outputs, all or nothing; without it, as soon as it is complete.
     Only an empty or absent OUT_DIR, or with `overwrite` the files of a dataset corpuskit
@@ -543,21 +493,8 @@ def export(
         arrow_schema = schema()
         writers = {name: ShardWriter(data, name, config, arrow_schema) for name, _ in config.splits}
         figures = {name: SplitFigures() for name, _ in config.splits}
-        dedup = Deduplicator(config)
-        for doc in docs:
-            stats.add("export", "documents_in")
-            if not doc.text.strip():
-                stats.add("export", "empty")
-                continue
-            canonical = canonical_text(doc.text)
-            words = count_words(canonical)
-            duplicate = dedup.duplicate_of(doc, canonical)
-            if duplicate is not None:
-                kind, kept = duplicate
-                stats.add("export", f"{kind}_duplicates")
-                if on_duplicate is not None:
-                    on_duplicate({"id": doc.id, "duplicate_of": kept, "kind": kind})
-                continue
+        for doc in _deduplicated(_not_empty(docs, stats), config, out_dir, stats, on_duplicate, dedup_key):
+            words = count_words(canonical_text(doc.text))
             name = split_of(doc.id, config.splits)
             row = to_row(doc)
             try:
@@ -591,6 +528,28 @@ def export(
         folder.abort()
         raise
     return figures
+
+
+def _not_empty(docs: Iterable[Doc], stats: Stats) -> Iterable[Doc]:
+    for doc in docs:
+        stats.add("export", "documents_in")
+        if not doc.text.strip():
+            stats.add("export", "empty")
+            continue
+        yield doc
+
+
+def _deduplicated(docs: Iterable[Doc], config: ExportConfig, out_dir: Path, stats: Stats, on_duplicate,
+                  resume_key: str | None) -> Iterable[Doc]:
+    """The documents after the dedup step, when export deduplicates (its work folder goes
+    beside OUT_DIR)."""
+    if not config.dedup:
+        return docs
+    from corpuskit.dedup import DedupConfig, dedup
+
+    dedup_config = DedupConfig(exact=True, near=config.near_dup is not None, threshold=config.near_dup or 0.8,
+                               jobs=config.jobs, work_dir=str(out_dir.resolve().parent / ".corpuskit-work"))
+    return dedup(docs, dedup_config, stats, on_duplicate, resume_key=resume_key)
 
 
 def _check_encodable(doc: Doc, row: dict, skip_text: bool) -> None:

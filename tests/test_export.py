@@ -94,12 +94,13 @@ def test_exact_duplicates_are_dropped_after_normalizing_case_space_and_unicode(t
     report = tmp_path / "dups.jsonl"
     result = invoke("export", tmp_path / "ds", source, "--duplicates", report, "--split", "train=1")
     assert result.exit_code == 0, result.output
-    assert [json.loads(line) for line in report.read_text().splitlines()] == [
-        {"id": "b", "duplicate_of": "a", "kind": "exact"},
-        {"id": "c", "duplicate_of": "a", "kind": "exact"},
+    # the same text once normalized: the same length, so the smallest id is kept
+    assert [{k: r[k] for k in ("id", "duplicate_of", "level", "similarity")} for r in map(json.loads, report.read_text().splitlines())] == [
+        {"id": "b", "duplicate_of": "a", "level": "exact", "similarity": 1.0},
+        {"id": "c", "duplicate_of": "a", "level": "exact", "similarity": 1.0},
     ]
     assert datasets.load_dataset(str(tmp_path / "ds"))["train"]["id"] == ["a", "d"]
-    assert "2 exact and 0 near duplicates removed" in (tmp_path / "ds" / "README.md").read_text(encoding="utf-8")
+    assert "2 exact and 0 near copies removed" in (tmp_path / "ds" / "README.md").read_text(encoding="utf-8")
     assert invoke("export", tmp_path / "all", source, "--no-dedup", "--split", "train=1", "-q").exit_code == 0
     assert datasets.load_dataset(str(tmp_path / "all"))["train"].num_rows == 4
 
@@ -117,8 +118,11 @@ def test_near_duplicates_with_minhash_lsh(tmp_path):
     report = tmp_path / "dups.jsonl"
     result = invoke("export", tmp_path / "ds", source, "--near-dup", "0.5", "--duplicates", report, "--split", "train=1", "-q")
     assert result.exit_code == 0, result.output
-    assert [json.loads(line) for line in report.read_text().splitlines()] == [{"id": "edited", "duplicate_of": "base", "kind": "near"}]
-    assert sorted(datasets.load_dataset(str(tmp_path / "ds"))["train"]["id"]) == ["base", "other"]
+    [record] = [json.loads(line) for line in report.read_text().splitlines()]
+    # "lengthy debate" makes the edited copy the longer one: it is kept
+    assert (record["id"], record["duplicate_of"], record["level"]) == ("base", "edited", "near")
+    assert 0.5 <= record["similarity"] < 1
+    assert sorted(datasets.load_dataset(str(tmp_path / "ds"))["train"]["id"]) == ["edited", "other"]
     # exact only: the edited copy stays
     assert invoke("export", tmp_path / "exact", source, "--split", "train=1", "-q").exit_code == 0
     assert datasets.load_dataset(str(tmp_path / "exact"))["train"].num_rows == 3
@@ -164,7 +168,7 @@ def test_card_numbers_match_the_data(tmp_path):
         row = f"| {split} | {len(texts):,} | {sum(map(len, texts)):,} | {sum(len(t.split()) for t in texts):,} | 1 |"
         assert row in card
         assert f"num_examples: {len(texts)}" in card
-    assert "61 documents in" in card and "1 exact and 0 near duplicates removed" in card
+    assert "61 documents in" in card and "1 exact and 0 near copies removed" in card
     header = card.split("---")[1]
     assert "data/train-*" in header and "data/validation-*" in header
     assert loaded["train"][0]["source"] == "VnExpress" and loaded["train"][0]["path"].startswith("site/")

@@ -1,0 +1,15 @@
+"""Deduplication at corpus scale: exact copies, near copies (MinHash LSH), lines repeated
+across documents, and overlap with evaluation sets; out of core, on all cores, resumable.
+
+    from corpuskit.dedup import DedupConfig, dedup
+    kept = dedup(read_documents(["articles.jsonl"]), DedupConfig(threshold=0.8), stats,
+                 on_duplicate=print)
+
+Modules: keys (canonical text, lines, sites and outlets), minhash (keys, signatures, bands,
+line hashes: the specification of the compiled core's), work (the work folder),
+clusters (linking and the kept copy), step (the four stages).
+"""
+
+from corpuskit.dedup.step import DedupConfig, dedup
+
+__all__ = ["DedupConfig", "dedup"]

@@ -1,0 +1,148 @@
+//! The boundary: small functions that check their arguments, release the interpreter and
+//! call the Rust modules over a whole batch. Python owns files, options and messages;
+//! errors cross as ValueError / OSError with one-line messages.
+
+use pyo3::exceptions::{PyOSError, PyValueError};
+use pyo3::prelude::*;
+use pyo3::types::PyBytes;
+
+pub mod batch;
+pub mod hashing;
+pub mod link;
+
+use batch::{u32_bytes, u64_bytes, Batch, BatchError};
+
+impl From<BatchError> for PyErr {
+    fn from(error: BatchError) -> PyErr {
+        PyValueError::new_err(error.0)
+    }
+}
+
+fn threads_ok(threads: usize) -> PyResult<usize> {
+    if threads == 0 || threads > 256 {
+        return Err(PyValueError::new_err("threads must be between 1 and 256"));
+    }
+    Ok(threads)
+}
+
+/// Exact keys (xxh3-128, 16 little-endian bytes each) of a batch of canonical texts.
+#[pyfunction]
+fn exact_keys<'py>(py: Python<'py>, blob: &[u8], offsets: &[u8], threads: usize) -> PyResult<Bound<'py, PyBytes>> {
+    let threads = threads_ok(threads)?;
+    let batch = Batch::new(blob, offsets)?;
+    let keys = py.detach(|| batch.map(threads, |_, text| hashing::exact_key(text)));
+    let flat: Vec<u8> = keys.concat();
+    Ok(PyBytes::new(py, &flat))
+}
+
+/// MinHash signatures (num_perm u32 per text), LSH band keys (bands u64 per text), and
+/// the shingle sets (sorted u32, one after the other) with their sizes (u32 per text).
+#[pyfunction]
+#[allow(clippy::too_many_arguments)]
+fn minhash<'py>(
+    py: Python<'py>,
+    blob: &[u8],
+    offsets: &[u8],
+    num_perm: usize,
+    shingle: usize,
+    bands: usize,
+    rows: usize,
+    threads: usize,
+) -> PyResult<(Bound<'py, PyBytes>, Bound<'py, PyBytes>, Bound<'py, PyBytes>, Bound<'py, PyBytes>)> {
+    let threads = threads_ok(threads)?;
+    if num_perm == 0 || shingle == 0 || bands * rows > num_perm {
+        return Err(PyValueError::new_err("need num_perm > 0, shingle > 0 and bands * rows <= num_perm"));
+    }
+    let batch = Batch::new(blob, offsets)?;
+    let permutations = hashing::permutations(num_perm);
+    let results = py.detach(|| {
+        batch.map(threads, |_, text| {
+            let signature = hashing::signature(text, shingle, &permutations);
+            let keys = hashing::band_keys(&signature, bands, rows);
+            let set = hashing::shingle_set(text, shingle);
+            (signature, keys, set)
+        })
+    });
+    let mut signatures = Vec::with_capacity(results.len() * num_perm * 4);
+    let mut keys = Vec::with_capacity(results.len() * bands * 8);
+    let mut sets = Vec::new();
+    let mut sizes = Vec::with_capacity(results.len());
+    for (signature, band, set) in &results {
+        signatures.extend_from_slice(&u32_bytes(signature));
+        keys.extend_from_slice(&u64_bytes(band));
+        sets.extend_from_slice(&u32_bytes(set));
+        sizes.push(set.len() as u32);
+    }
+    Ok((PyBytes::new(py, &signatures), PyBytes::new(py, &keys), PyBytes::new(py, &sets), PyBytes::new(py, &u32_bytes(&sizes))))
+}
+
+/// Hashes of every line of every text (u64 each) and the number of lines per text (u32).
+#[pyfunction]
+fn line_hashes<'py>(py: Python<'py>, blob: &[u8], offsets: &[u8], threads: usize) -> PyResult<(Bound<'py, PyBytes>, Bound<'py, PyBytes>)> {
+    let threads = threads_ok(threads)?;
+    let batch = Batch::new(blob, offsets)?;
+    let per_text = py.detach(|| batch.map(threads, |_, text| hashing::line_hashes(text)));
+    let counts: Vec<u32> = per_text.iter().map(|h| h.len() as u32).collect();
+    let flat: Vec<u64> = per_text.concat();
+    Ok((PyBytes::new(py, &u64_bytes(&flat)), PyBytes::new(py, &u32_bytes(&counts))))
+}
+
+/// Hashes of every run of n words of every text (u64 each) and their number per text (u32).
+#[pyfunction]
+fn ngram_hashes<'py>(py: Python<'py>, blob: &[u8], offsets: &[u8], n: usize, threads: usize) -> PyResult<(Bound<'py, PyBytes>, Bound<'py, PyBytes>)> {
+    let threads = threads_ok(threads)?;
+    let batch = Batch::new(blob, offsets)?;
+    let per_text = py.detach(|| batch.map(threads, |_, text| hashing::ngram_hashes(text, n)));
+    let counts: Vec<u32> = per_text.iter().map(|h| h.len() as u32).collect();
+    let flat: Vec<u64> = per_text.concat();
+    Ok((PyBytes::new(py, &u64_bytes(&flat)), PyBytes::new(py, &u32_bytes(&counts))))
+}
+
+/// Union-find over the partition files (see link.rs): the root of every document (u32),
+/// and (exact links, band candidates, pairs checked, near links).
+#[pyfunction]
+#[allow(clippy::too_many_arguments)]
+#[pyo3(name = "link")]
+fn link_partitions<'py>(
+    py: Python<'py>,
+    documents: usize,
+    exact_paths: Vec<String>,
+    band_paths: Vec<String>,
+    sets_path: Option<String>,
+    set_offsets: &[u8],
+    threshold: f64,
+    tries: usize,
+) -> PyResult<(Bound<'py, PyBytes>, (u64, u64, u64, u64))> {
+    if documents > u32::MAX as usize {
+        return Err(PyValueError::new_err("at most 4,294,967,295 documents per dedup run"));
+    }
+    let result = py.detach(|| -> std::io::Result<(Vec<u32>, link::LinkCounts)> {
+        let mut forest = link::Forest::new(documents);
+        let mut counts = link::LinkCounts { exact_links: 0, candidates: 0, checked: 0, near_links: 0 };
+        for path in &exact_paths {
+            link::link_exact(&mut forest, path, &mut counts)?;
+        }
+        if let Some(sets_path) = &sets_path {
+            let mut sets = link::Sets::open(sets_path, set_offsets)?;
+            for path in &band_paths {
+                link::link_bands(&mut forest, path, &mut sets, threshold, tries, &mut counts)?;
+            }
+        }
+        let roots: Vec<u32> = (0..documents as u32).map(|x| forest.find(x)).collect();
+        Ok((roots, counts))
+    });
+    let (roots, counts) = result.map_err(|e| PyOSError::new_err(e.to_string()))?;
+    Ok((PyBytes::new(py, &u32_bytes(&roots)), (counts.exact_links, counts.candidates, counts.checked, counts.near_links)))
+}
+
+#[pymodule]
+fn corpuskit_native(m: &Bound<'_, PyModule>) -> PyResult<()> {
+    m.add("__doc__", "corpuskit's compiled core: batch functions behind corpuskit.native.")?;
+    m.add("ABI", 1)?;
+    m.add_function(wrap_pyfunction!(exact_keys, m)?)?;
+    m.add_function(wrap_pyfunction!(minhash, m)?)?;
+    m.add_function(wrap_pyfunction!(line_hashes, m)?)?;
+    m.add_function(wrap_pyfunction!(ngram_hashes, m)?)?;
+    m.add_function(wrap_pyfunction!(link_partitions, m)?)?;
+    Ok(())
+}
