@@ -1,5 +1,7 @@
 # corpuskit: `make dataset` runs the pipeline on seeds/ into build/; `make test` runs the tests.
-# Both create .venv on first use and reinstall when pyproject.toml changes.
+# Both create .venv on first use, reinstall when pyproject.toml changes, and build the
+# compiled core (native/, Rust via maturin) when its sources change and cargo is there;
+# without cargo corpuskit runs on its pure-Python path (the same output, slower).
 
 PYTHON ?= python3
 VENV   ?= .venv
@@ -7,7 +9,9 @@ BIN    := $(VENV)/bin
 SEEDS  := $(sort $(wildcard seeds/*.txt))
 SPLIT  ?= train=0.98,validation=0.02
 
-.PHONY: dataset test fuzz lint bench clean
+NATIVE := $(wildcard native/src/*.rs) native/Cargo.toml native/Cargo.lock native/pyproject.toml
+
+.PHONY: dataset test fuzz lint bench clean native wheel
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -20,8 +24,24 @@ $(VENV)/.installed-test: pyproject.toml | $(BIN)/python
 	$(BIN)/pip install --quiet --disable-pip-version-check -e '.[test,ray]'
 	touch $@ $(VENV)/.installed
 
+# The compiled core: one Rust crate, built by maturin into the corpuskit_native module.
+$(VENV)/.native: $(NATIVE) | $(BIN)/python
+	@if command -v cargo >/dev/null 2>&1; then \
+		echo "building the compiled core (native/, Rust; the first build fetches crates and takes a minute or two)"; \
+		$(BIN)/pip install --quiet --disable-pip-version-check ./native && touch $@; \
+	else \
+		echo "make: no Rust toolchain (cargo): corpuskit runs on its pure-Python path (the same output, slower)"; \
+	fi
+
+native: $(VENV)/.native
+
+# A wheel of the compiled core for another machine of the same platform: native/target/wheels/.
+wheel: | $(BIN)/python
+	$(BIN)/pip install --quiet --disable-pip-version-check 'maturin>=1.5,<2'
+	cd native && ../$(BIN)/maturin build --release
+
 # The pipeline, one file per stage, so that make re-runs only what changed.
-build/normalized.jsonl: $(SEEDS) $(VENV)/.installed
+build/normalized.jsonl: $(SEEDS) $(VENV)/.installed | native
 	@mkdir -p build
 	$(BIN)/corpuskit normalize seeds/ -o $@ --stats build/normalized.stats.json
 	@echo "normalized $$(wc -l < $@) documents into $@ (counts: build/normalized.stats.json)"
@@ -38,32 +58,39 @@ build/filtered.jsonl: build/articles.jsonl $(wildcard filters/*.yaml) $(VENV)/.i
 	$(BIN)/corpuskit filter build/articles.jsonl -o $@ --rejected build/rejected.jsonl --stats build/filtered.stats.json
 	@echo "kept $$(wc -l < $@) articles, rejected $$(wc -l < build/rejected.jsonl) (with the filter and its threshold: build/rejected.jsonl)"
 
+# Exact and near copies dropped (the original outlet's copy kept), repeated lines reported.
+build/deduped.jsonl: build/filtered.jsonl $(VENV)/.installed
+	$(BIN)/corpuskit dedup build/filtered.jsonl -o $@ --duplicates build/duplicates.jsonl --lines report \
+		--repeated build/repeated.jsonl --stats build/deduped.stats.json
+	@echo "kept $$(wc -l < $@) articles, dropped $$(wc -l < build/duplicates.jsonl) copies (which, and the copy kept: build/duplicates.jsonl)"
+
 # The dataset: Parquet shards + card; the card takes its provenance from the stats files.
-build/dataset/README.md: build/filtered.jsonl build/articles.jsonl build/normalized.jsonl build/stripped.jsonl $(VENV)/.installed
-	$(BIN)/corpuskit export build/dataset build/filtered.jsonl --overwrite --split $(SPLIT) \
+build/dataset/README.md: build/deduped.jsonl build/filtered.jsonl build/articles.jsonl build/normalized.jsonl build/stripped.jsonl $(VENV)/.installed
+	$(BIN)/corpuskit export build/dataset build/deduped.jsonl --no-dedup --overwrite --split $(SPLIT) \
 		--stats-from build/normalized.stats.json --stats-from build/stripped.stats.json --stats-from build/articles.stats.json \
-		--stats-from build/filtered.stats.json \
-		--duplicates build/duplicates.jsonl --stats build/export.stats.json
+		--stats-from build/filtered.stats.json --stats-from build/deduped.stats.json \
+		--stats build/export.stats.json
 	@echo "dataset in build/dataset/ (card: build/dataset/README.md); load it with datasets.load_dataset(\"build/dataset\")"
 
 # One HTML page of what the run did (funnel, rules, sites, split, filter, lengths, pages).
 build/report.html: build/dataset/README.md $(VENV)/.installed
 	$(BIN)/corpuskit report -o $@ --stats build/normalized.stats.json --stats build/stripped.stats.json \
-		--stats build/articles.stats.json --stats build/filtered.stats.json --stats build/export.stats.json \
+		--stats build/articles.stats.json --stats build/filtered.stats.json --stats build/deduped.stats.json \
+		--stats build/export.stats.json --duplicates build/duplicates.jsonl \
 		--removed build/removed.jsonl --split-report build/split.report.jsonl --rejected build/rejected.jsonl \
 		--dataset build/dataset --pages build/normalized.jsonl
 	@echo "report: $@ (open it in a browser)"
 
 dataset: build/dataset/README.md build/report.html
 
-test: $(VENV)/.installed-test
+test: $(VENV)/.installed-test native
 	$(BIN)/python -m pytest -q -n auto
 
 # A long property-based campaign over every command with hostile inputs (tests/test_fuzz.py).
-fuzz: $(VENV)/.installed-test
+fuzz: $(VENV)/.installed-test native
 	HYPOTHESIS_PROFILE=fuzz $(BIN)/python -m pytest -q tests/test_fuzz.py -p no:cacheprovider
 
-bench: $(VENV)/.installed
+bench: $(VENV)/.installed native
 	$(BIN)/python benchmarks/bench_normalize.py
 	$(BIN)/python benchmarks/bench_strip.py
 	$(BIN)/python benchmarks/bench_clean.py
@@ -77,4 +104,4 @@ bench: $(VENV)/.installed
 	$(BIN)/python benchmarks/eval_langid.py
 
 clean:
-	rm -rf build benchmarks/data
+	rm -rf build benchmarks/data .corpuskit-work

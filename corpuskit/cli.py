@@ -788,13 +788,14 @@ def export_command(out_dir, inputs, split_spec, max_shard_size, dedup, near_dup,
 @click.option("--pages", "pages_path", metavar="FILE", help="The documents strip read (normalize's output): pages marked up by rule.")
 @click.option("-r", "--rules", "rule_paths", multiple=True, metavar="FILE",
               help="The rule files of the run (default: the bundled packs): their file:line, and the page mark-up.")
+@click.option("--duplicates", "duplicates_path", metavar="FILE", help="dedup's --duplicates file: clusters and copies per site.")
 @click.option("--doc", "doc_ids", multiple=True, metavar="ID", help="Also mark up this page (repeatable).")
 @click.option("--sample-pages", type=click.IntRange(0, 500), default=ReportConfig.sample_pages, show_default=True,
               help="Pages marked up besides those named with --doc.")
 @click.option("--title", default="corpuskit run", show_default=True, help="The page's title.")
 @handle_errors
 def report_command(output, stats_paths, removed_path, split_path, rejected_path, dataset_path, pages_path, rule_paths,
-                   doc_ids, sample_pages, title):
+                   duplicates_path, doc_ids, sample_pages, title):
     """One self-contained HTML page of what a run did: funnel, rules, sites, split, filter,
     lengths, and pages marked up. No network, no JavaScript needed.
 
@@ -806,7 +807,7 @@ def report_command(output, stats_paths, removed_path, split_path, rejected_path,
     from corpuskit.report import ReportInputs, build_report
 
     inputs = ReportInputs(list(stats_paths), removed_path, split_path, rejected_path, dataset_path, pages_path,
-                          list(rule_paths), list(doc_ids))
+                          list(rule_paths), list(doc_ids), duplicates_path)
     for path in inputs.files():
         if not os.path.exists(path):
             raise UsageError(f"{path}: no such file or folder")

@@ -7,6 +7,7 @@
       - strip: {rules: [rules/]}        # rule files or folders, relative to this file
       - split: {keep_teasers: false}
       - filter: {packs: [vi-news], mode: drop, pii: replace}   # FilterConfig fields + packs
+      - dedup: {threshold: 0.8, lines: report}                  # DedupConfig fields (last step)
     export:
       output: build/dataset             # relative to this file
       split: train=0.98,validation=0.02
@@ -15,9 +16,12 @@
       near_dup: 0.8                     # optional
       overwrite: true
 
-Both engines apply the same document functions (normalize → strip → split, per page) and
-the same export (dedup, splits, shards, card), so they write the same rows; the local
-engine runs them in this process (or `jobs` workers), the Ray engine as Ray Data tasks.
+Both engines apply the same document functions (normalize → strip → split → filter, per
+page), the same dedup and the same export (splits, shards, card), so they write the same
+rows; the local engine runs the per-page steps in this process (or `jobs` workers) and
+dedup's features on `jobs` threads, the Ray engine both as Ray Data tasks. Dedup's
+clustering and the export run where the command runs. Without a dedup step, the export
+section's `dedup`/`near_dup` keys run one.
 """
 
 from __future__ import annotations
@@ -38,7 +42,7 @@ from corpuskit.split import SplitConfig
 from corpuskit.steps import chain_steps
 from corpuskit.stats import Stats
 
-STEPS = ("normalize", "strip", "split", "filter")
+STEPS = ("normalize", "strip", "split", "filter", "dedup")
 PIPELINE_KEYS = {"name", "description", "inputs", "steps", "export"}
 EXPORT_KEYS = {"output", "split", "max_shard_size", "dedup", "near_dup", "overwrite", "save_to_disk", "name"}
 
@@ -52,6 +56,7 @@ class Pipeline:
     output: str = ""
     export: ExportConfig = ExportConfig()
     rule_sources: list[str] = field(default_factory=list)  # rule files and folders the steps read
+    dedup: Any = None  # DedupConfig of a dedup step, run after the per-page steps
 
     def transform(self) -> Callable[[Iterable[Doc], Stats], Iterator[Doc]]:
         """The steps as one stream function (what `corpuskit clean` builds from its options)."""
@@ -114,7 +119,24 @@ def load_pipeline(path: str | Path) -> Pipeline:
         if len(names) != 1 or names[0] not in STEPS:
             raise _fail(path, at, f"each step is one of {', '.join(STEPS)}, e.g. '- normalize: {{tone: old}}'")
         step, options = names[0], entry[names[0]]
-        if step == "normalize":
+        if step == "dedup":
+            from corpuskit.dedup import DedupConfig
+
+            options = dict(options or {})
+            for key in ("against",):
+                if key in options:
+                    value = options[key]
+                    options[key] = tuple(local(v) for v in ([value] if isinstance(value, str) else value))
+                    rule_sources.extend(options[key])
+            if "memory" in options and isinstance(options["memory"], str):
+                try:
+                    options["memory"] = parse_size(options["memory"], "dedup.memory")
+                except UsageError as exc:
+                    raise _fail(path, at, str(exc)) from None
+            if "work_dir" in options:
+                options["work_dir"] = local(options["work_dir"])
+            steps.append((step, _options(path, at, DedupConfig, options, step)))
+        elif step == "normalize":
             steps.append((step, _options(path, at, NormalizeConfig, options, step)))
         elif step == "split":
             steps.append((step, _options(path, at, SplitConfig, options, step)))
@@ -141,8 +163,10 @@ def load_pipeline(path: str | Path) -> Pipeline:
             paths = [local(r) for r in rules] if rules else [str(default_rules_dir())]
             rule_sources.extend(paths)
             steps.append((step, load_rules(paths)))
-    if [s for s, _ in steps] != sorted((s for s, _ in steps), key=STEPS.index):
-        raise _fail(path, lines.get("steps"), "steps run in the order normalize, strip, split, filter")
+    if [s for s, _ in steps] != sorted((s for s, _ in steps), key=STEPS.index) or len({s for s, _ in steps}) != len(steps):
+        raise _fail(path, lines.get("steps"), "steps run in the order normalize, strip, split, filter, dedup, each at most once")
+    dedup_config = next((c for s, c in steps if s == "dedup"), None)
+    steps = [(s, c) for s, c in steps if s != "dedup"]
     export_data = data.get("export") or {}
     at = lines.get("export")
     if not isinstance(export_data, dict) or not export_data.get("output"):
@@ -173,7 +197,12 @@ def load_pipeline(path: str | Path) -> Pipeline:
         save_to_disk=bool(export_data.get("save_to_disk", False)),
         overwrite=bool(export_data.get("overwrite", False)),
     )
-    return Pipeline(path, name, [local(i) for i in inputs], steps, local(export_data["output"]), config, rule_sources)
+    if dedup_config is not None:  # the step does it; the export writes what it kept
+        from dataclasses import replace as _replace
+
+        config = _replace(config, dedup=False)
+    return Pipeline(path, name, [local(i) for i in inputs], steps, local(export_data["output"]), config, rule_sources,
+                    dedup_config)
 
 
 # --- engines -------------------------------------------------------------------------
@@ -199,9 +228,29 @@ def run_local(pipeline: Pipeline, jobs: int = 1, skip_bad: bool = False, on_erro
         docs: Iterable[Doc] = (doc_from_json(line, "worker") for line in run_parallel(transform, reader, stats, "jsonl", jobs))
     else:
         docs = transform(reader, stats)
-    export(_checked(docs, problems, skip_bad, pipeline.output), pipeline.output, pipeline.export, stats, _provenance(stats),
-           outputs=outputs)
+    docs = _checked(docs, problems, skip_bad, pipeline.output)
+    if pipeline.dedup is not None:
+        from dataclasses import replace
+
+        from corpuskit.dedup import dedup
+
+        docs = dedup(docs, replace(pipeline.dedup, jobs=jobs), stats, resume_key=_identity(pipeline))
+    export(docs, pipeline.output, pipeline.export, stats, _provenance(stats), outputs=outputs, dedup_key=_identity(pipeline))
     return stats
+
+
+def _identity(pipeline: Pipeline) -> str:
+    """The pipeline's inputs and steps, for resuming its dedup stages after a crash."""
+    from corpuskit.io import iter_paths
+
+    parts = [repr(pipeline.steps)]
+    for path in iter_paths(list(pipeline.inputs), on_error=lambda error: None):
+        try:
+            info = os.stat(path)
+            parts.append(f"{os.path.realpath(path)}:{info.st_size}:{info.st_mtime_ns}")
+        except OSError:
+            pass
+    return "\n".join(parts)
 
 
 def _checked(docs: Iterable[Doc], problems: list, skip_bad: bool, output: str) -> Iterator[Doc]:
@@ -225,8 +274,10 @@ def _renamed(doc: Doc, names: dict[str, str]) -> Doc:
     return Doc(name, doc.text, metadata)
 
 
-def _process_files(batch: dict, transform, legacy: str, limits=None) -> dict:
-    """A Ray Data batch: read these files, apply the steps; documents and counts as rows."""
+def _process_files(batch: dict, transform, legacy: str, limits=None, dedup_config=None) -> dict:
+    """A Ray Data batch: read these files, apply the steps; documents and counts as rows.
+    With a dedup step, the dedup features of the batch's documents are computed here too
+    and travel as one more row (kind "features"), after the documents they describe."""
     import orjson
 
     from corpuskit.io import Reader
@@ -234,6 +285,7 @@ def _process_files(batch: dict, transform, legacy: str, limits=None) -> dict:
     stats = Stats()
     errors: list[str] = []
     rows: dict[str, list] = {"kind": [], "id": [], "text": [], "metadata": []}
+    kept: list[Doc] = []
     # Files are read by absolute path (a worker's folder may differ) under the name the
     # driver gave them, so that ids are those of the local engine.
     names = {str(a): str(n) for a, n in zip(batch["absolute"], batch["path"])}
@@ -245,7 +297,20 @@ def _process_files(batch: dict, transform, legacy: str, limits=None) -> dict:
         rows["id"].append(doc.id)
         rows["text"].append(doc.text)
         rows["metadata"].append(orjson.dumps(doc.metadata).decode())
-    for kind, value in [("stats", orjson.dumps(stats.as_dict()).decode())] + [("error", e) for e in errors]:
+        if dedup_config is not None:
+            kept.append(doc)
+    extra = []
+    if dedup_config is not None and kept:
+        import base64
+        import pickle
+
+        from corpuskit.dedup.minhash import lsh_params
+        from corpuskit.dedup.step import compute_features
+
+        bands, rows_per_band = lsh_params(dedup_config.threshold, dedup_config.num_perm) if dedup_config.near else (0, 0)
+        features = compute_features(kept, dedup_config, bands, rows_per_band, 1)
+        extra.append(("features", base64.b64encode(pickle.dumps(features)).decode("ascii")))
+    for kind, value in extra + [("stats", orjson.dumps(stats.as_dict()).decode())] + [("error", e) for e in errors]:
         rows["kind"].append(kind)
         rows["id"].append("")
         rows["text"].append("")
@@ -291,16 +356,25 @@ def run_ray(pipeline: Pipeline, address: str | None = None, num_cpus: int | None
         files_per_task = max(1, min(64, len(paths) // (4 * max(1, int(ray.available_resources().get("CPU", 1)))) or 1))
         dataset = ray.data.from_items([{"path": p, "absolute": os.path.abspath(p)} for p in paths]).map_batches(
             _process_files, batch_size=files_per_task, batch_format="numpy",
-            fn_kwargs={"transform": pipeline.transform(), "legacy": legacy, "limits": limits},
+            fn_kwargs={"transform": pipeline.transform(), "legacy": legacy, "limits": limits, "dedup_config": pipeline.dedup},
         )
         stats = Stats()
         problems: list[DataError] = []
 
-        def docs() -> Iterator[Doc]:
+        pending: list[Doc] = []
+
+        def rows() -> Iterator[tuple[list[Doc], object]]:
+            """(documents, their dedup features) per task, or the documents alone."""
+            import base64
+            import pickle
+
             for row in dataset.iter_rows():
                 kind = row["kind"]
                 if kind == "doc":
-                    yield Doc(row["id"], row["text"], orjson.loads(row["metadata"]))
+                    pending.append(Doc(row["id"], row["text"], orjson.loads(row["metadata"])))
+                elif kind == "features":
+                    yield list(pending), pickle.loads(base64.b64decode(row["metadata"]))
+                    pending.clear()
                 elif kind == "stats":
                     stats.merge(orjson.loads(row["metadata"]))
                 else:
@@ -308,9 +382,28 @@ def run_ray(pipeline: Pipeline, address: str | None = None, num_cpus: int | None
                     problems.append(error)
                     if on_error is not None:
                         on_error(error)
+            if pending:
+                yield list(pending), None
 
-        export(_checked(docs(), problems, skip_bad, pipeline.output), pipeline.output, pipeline.export, stats, _provenance(stats),
-               outputs=outputs)
+        def docs() -> Iterator[Doc]:
+            for batch, _ in rows():
+                yield from batch
+
+        identity = _identity(pipeline)
+        if pipeline.dedup is not None:
+            from corpuskit.dedup import dedup
+            from corpuskit.dedup.step import FeatureBatches
+
+            def checked_batches():
+                yield from rows()
+                if problems and not skip_bad:
+                    raise DataError(f"{len(problems)} input(s) could not be read; {pipeline.output} was not written "
+                                    "(use --skip-bad to go on without them)")
+
+            stream: Iterable[Doc] = dedup(FeatureBatches(checked_batches()), pipeline.dedup, stats, resume_key=identity)
+        else:
+            stream = _checked(docs(), problems, skip_bad, pipeline.output)
+        export(stream, pipeline.output, pipeline.export, stats, _provenance(stats), outputs=outputs, dedup_key=identity)
         return stats
     finally:
         if started:

@@ -59,9 +59,10 @@ class ReportInputs:
     pages: str | None = None  # the documents strip read (e.g. normalize's output), for the page views
     rules: list[str] = field(default_factory=list)  # rule files: their file:line, and the page views
     doc_ids: list[str] = field(default_factory=list)
+    duplicates: str | None = None  # dedup's --duplicates file
 
     def files(self) -> list[str]:
-        out = [*self.stats, *(p for p in (self.removed, self.split_report, self.rejected, self.pages) if p)]
+        out = [*self.stats, *(p for p in (self.removed, self.split_report, self.rejected, self.pages, self.duplicates) if p)]
         return out + ([self.dataset] if self.dataset else [])
 
 
@@ -245,6 +246,39 @@ def _add_rejected(out: Rejections, record: dict, config: ReportConfig, rng: rand
     out.per_lang[str(meta.get("lang"))] += 1
     out.where.setdefault(name, str(why.get("where", "")))
     sample_of(out.samples, name, config.samples_per_rule, rng).add((str(record.get("id", "?")), why.get("value"), why.get("threshold"), str(record.get("text", ""))[:240]))
+
+
+@dataclass
+class Copies:
+    """What dedup dropped: per level, the clusters (by the copy kept), copies per site."""
+
+    per_level: Counter = field(default_factory=Counter)
+    clusters: Counter = field(default_factory=Counter)  # kept id → copies dropped in its place
+    per_site: Counter = field(default_factory=Counter)
+    kept_site: dict = field(default_factory=dict)
+    samples: dict[str, Reservoir] = field(default_factory=dict)
+    total: int = 0
+
+
+def collect_duplicates(path: str, config: ReportConfig, rng: random.Random) -> Copies:
+    out = Copies()
+    for number, record in read_jsonl(path):
+        try:
+            level = str(record.get("level") or record.get("kind") or "?")
+            out.total += 1
+            out.per_level[level] += 1
+            kept = record.get("duplicate_of")
+            if kept is not None:
+                out.clusters[str(kept)] += 1
+                out.kept_site.setdefault(str(kept), record.get("kept_site"))
+            out.per_site[str(record.get("site") or "(unknown site)")] += 1
+            sample_of(out.samples, level, config.samples_per_rule, rng).add(
+                (str(record.get("id", "?")), None if kept is None else str(kept), record.get("similarity")))
+        except SHAPE_ERRORS as exc:
+            raise _shape_error(path, number, "dedup --duplicates", exc) from None
+        if len(out.clusters) > 2_000_000:  # bounded: the smallest clusters are forgotten
+            out.clusters = Counter(dict(out.clusters.most_common(100_000)))
+    return out
 
 
 LENGTH_BUCKETS = (10, 25, 50, 100, 200, 400, 800, 1600, 3200, 6400)
@@ -490,8 +524,12 @@ def funnel_rows(stats: dict) -> list[tuple[str, float, str]]:
     if filt:
         rows.append(("dropped by filters", filt.get("documents_dropped", 0), "#e15759"))
         rows.append(("kept by filters", filt.get("documents_kept", 0), "#59a14f"))
+    dedup = stats.get("dedup", {})
+    if dedup:
+        rows.append(("copies removed", dedup.get("exact_duplicates", 0) + dedup.get("near_duplicates", 0), "#e15759"))
+        if dedup.get("contaminated"):
+            rows.append(("overlapping evaluation sets", dedup["contaminated"], "#e15759"))
     if export:
-        rows.append(("duplicates removed", export.get("exact_duplicates", 0) + export.get("near_duplicates", 0), "#e15759"))
         rows.append(("exported", export.get("documents_out", 0), "#4e79a7"))
     return rows
 
@@ -526,7 +564,8 @@ def _link(where: str) -> str:
 
 def render(title: str, stats: dict, removals: Removals | None, decisions: SplitDecisions | None,
            rejections: Rejections | None, lengths: tuple[Counter, int, str] | None, views: list[PageView],
-           missing: list[str], locations: dict[str, str], config: ReportConfig, sources: list[str]) -> str:
+           missing: list[str], locations: dict[str, str], config: ReportConfig, sources: list[str],
+           copies: Copies | None = None) -> str:
     out: list[str] = []
     add = out.append
     add(f"<!doctype html><html lang=en><head><meta charset=utf-8><meta name=viewport content=\"width=device-width,initial-scale=1\">"
@@ -641,6 +680,8 @@ def render(title: str, stats: dict, removals: Removals | None, decisions: SplitD
     add("</section>")
 
     # lengths
+    _render_copies(add, stats, copies, config)
+
     add("<section id=lengths><h2>Length of the exported documents</h2>")
     if lengths is not None:
         counts, total, note = lengths
@@ -702,6 +743,43 @@ def _marked_spans(text: str, spans: list[tuple[str, str]]) -> str:
     return "".join(out)
 
 
+def _render_copies(add, stats: dict, copies: Copies | None, config: ReportConfig) -> None:
+    """Copies dropped by dedup: by level, the largest clusters, copies per site."""
+    add("<section id=dedup><h2>Duplicates</h2>")
+    counts = stats.get("dedup", {})
+    if not counts and copies is None:
+        add("<p class=muted>The dedup step did not run (no dedup counts in the --stats files, no --duplicates file).</p>")
+        add("</section>")
+        return
+    if counts:
+        add(f"<p>{counts.get('documents_in', 0):,} documents in, {counts.get('documents_kept', 0):,} kept; "
+            f"{counts.get('exact_duplicates', 0):,} exact and {counts.get('near_duplicates', 0):,} near copies removed in "
+            f"{counts.get('clusters', 0):,} clusters. In each cluster the copy kept is the original outlet's (a site "
+            "that the other copies credit as their source), else the longest, else the one with the smallest id.</p>")
+        sizes = stats.get("dedup_cluster_sizes", {})
+        if sizes:
+            order = ["2", "3", "4-5", "6-10", "11-100", "over 100"]
+            add(svg_bars([(f"{k} copies", sizes[k], "#b07aa1") for k in order if k in sizes], title="clusters by size"))
+    if copies is not None and copies.clusters:
+        rows = [[f"<code>{esc(kept)}</code>", esc(copies.kept_site.get(kept) or ""), f"{n + 1:,}"]
+                for kept, n in copies.clusters.most_common(config.top_rules)]
+        add("<h3>Largest clusters</h3>")
+        add(_table(["copy kept", "its site", "copies in the cluster"], rows, {2}))
+    per_site = copies.per_site if copies is not None else Counter(stats.get("dedup_copies_per_site", {}))
+    if per_site:
+        add("<h3>Copies removed per site</h3>")
+        add(svg_bars([(site, n, "#76b7b2") for site, n in per_site.most_common(config.top_rules)], title="copies removed per site"))
+    if copies is not None and copies.samples:
+        items = []
+        for level, sample in sorted(copies.samples.items()):
+            for doc_id, kept, similarity in sample.items:
+                target = f" → <code>{esc(kept)}</code>" if kept else ""
+                value = f" (similarity {similarity:g})" if isinstance(similarity, (int, float)) else ""
+                items.append(f"<li>{esc(level)}: <code>{esc(doc_id)}</code>{target}{value}</li>")
+        add("<h3>Sample of the copies removed</h3><ul class=samples>" + "".join(items) + "</ul>")
+    add("</section>")
+
+
 def _render_page(view: PageView) -> str:
     out = [f'<div class=page id="page-{esc(re.sub(r"[^A-Za-z0-9_-]", "-", view.doc_id))}" data-doc="{esc(view.doc_id)}">'
            f"<h3>{esc(view.doc_id)}</h3>"]
@@ -734,6 +812,7 @@ def build_report(inputs: ReportInputs, config: ReportConfig = ReportConfig(), ti
     decisions = collect_split(inputs.split_report, config, rng) if inputs.split_report else None
     rejections = collect_rejected(inputs.rejected, config, rng) if inputs.rejected else None
     lengths = collect_lengths(inputs.dataset) if inputs.dataset else None
+    copies = collect_duplicates(inputs.duplicates, config, rng) if inputs.duplicates else None
     views: list[PageView] = []
     missing: list[str] = []
     if inputs.pages:
@@ -744,4 +823,4 @@ def build_report(inputs: ReportInputs, config: ReportConfig = ReportConfig(), ti
     elif inputs.doc_ids:
         raise UsageError("--doc needs --pages: the documents strip read (e.g. normalize's output)")
     return render(title, stats, removals, decisions, rejections, lengths, views, missing,
-                  rule_locations(inputs.rules), config, inputs.files())
+                  rule_locations(inputs.rules), config, inputs.files(), copies)

@@ -127,6 +127,32 @@ def filter_schema() -> dict:
     }
 
 
+def dedup_schema() -> dict:
+    """The dedup step's options: the fields of DedupConfig (memory may be a size text)."""
+    from corpuskit.dedup.step import AGAINST_MODES, KEEP_RULES, LINE_MODES
+
+    return {
+        "type": ["object", "null"],
+        "additionalProperties": False,
+        "properties": {
+            "exact": {"type": "boolean"},
+            "near": {"type": "boolean"},
+            "threshold": {"type": "number", "exclusiveMinimum": 0, "maximum": 1, "x-expect": "a Jaccard threshold above 0 and at most 1"},
+            "num_perm": {"type": "integer", "minimum": 16, "maximum": 1024},
+            "shingle": {"type": "integer", "minimum": 1, "maximum": 64},
+            "keep": {"enum": list(KEEP_RULES)},
+            "lines": {"enum": list(LINE_MODES)},
+            "line_min_docs": {"type": "integer", "minimum": 2},
+            "against": STRING_OR_LIST,
+            "against_ngram": {"type": "integer", "minimum": 3, "maximum": 200},
+            "against_mode": {"enum": list(AGAINST_MODES)},
+            "memory": {"type": ["string", "integer"], "x-expect": "a size such as 1GiB"},
+            "work_dir": TEXT,
+            "tries": {"type": "integer", "minimum": 1, "maximum": 64},
+        },
+    }
+
+
 def pipeline_schema() -> dict:
     from corpuskit.legacy import ENCODINGS
     from corpuskit.normalize import TONE_STYLES, NormalizeConfig
@@ -142,8 +168,9 @@ def pipeline_schema() -> dict:
             "strip": {"type": ["object", "null"], "additionalProperties": False, "properties": {"rules": STRING_OR_LIST}},
             "split": options_schema(SplitConfig),
             "filter": filter_schema(),
+            "dedup": dedup_schema(),
         },
-        "x-expect": "one of normalize, strip, split, filter with its options, e.g. '- normalize: {tone: old}'",
+        "x-expect": "one of normalize, strip, split, filter, dedup with its options, e.g. '- normalize: {tone: old}'",
     }
     return {
         "$schema": "https://json-schema.org/draft/2020-12/schema",

@@ -87,7 +87,7 @@ def test_ray_engine_gives_the_same_dataset_as_local(tmp_path):
 
 
 @pytest.mark.parametrize("body,message", [
-    ("inputs: [x]\nsteps:\n  - clean: {}\nexport: {output: o}\n", ":3: steps[0]: unknown key 'clean' (allowed: filter, normalize, split, strip)"),
+    ("inputs: [x]\nsteps:\n  - clean: {}\nexport: {output: o}\n", ":3: steps[0]: unknown key 'clean' (allowed: dedup, filter, normalize, split, strip)"),
     ("inputs: [x]\nsteps:\n  - normalize: {tones: new}\nexport: {output: o}\n", ":3: steps[0].normalize: unknown key 'tones'"),
     ("inputs: [x]\nsteps: []\nexport: {}\n", ":3: export: 'output' is missing: expected a mapping with an output folder"),
     ("inputs: [x]\nexport: {output: o, shards: 3}\n", ":2: export: unknown key 'shards'"),
