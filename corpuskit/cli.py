@@ -157,6 +157,7 @@ def run_stream(
     side: Side | None = None,
     outputs: Outputs | None = None,
     reader: Reader | None = None,
+    raw_records: bool | None = None,
 ) -> Stats:
     """Read, transform and write a document stream; report bad inputs and counts.
 
@@ -176,7 +177,8 @@ def run_stream(
 
     if reader is None:
         reader = Reader(inputs, legacy=legacy, limits=read_limits())
-    reader.on_error, reader.stats, reader.raw_records = on_error, stats, jobs > 1
+    reader.on_error, reader.stats = on_error, stats
+    reader.raw_records = jobs > 1 if raw_records is None else raw_records  # who parses the JSON lines
     outputs = outputs if outputs is not None else Outputs(reader.inputs)
     with outputs:
         outputs.check_file(output, "-o")
@@ -694,13 +696,15 @@ def dedup_command(inputs, output, to, skip_bad, stats_path, quiet, jobs, exact, 
 
     def transform(docs, stats):
         yield from dedup(docs, config, stats, duplicates.write if duplicates_path else None, on_repeated,
-                         removed.write if removed_path else None, identity, estimate)
+                         removed.write if removed_path else None, identity, estimate, on_error=reader.on_error,
+                         raw_output=True)
         if draft is not None:
             from corpuskit.detect import draft_from_repeated
 
             draft.handle.write(draft_from_repeated(found).encode("utf-8", "surrogatepass"))
 
-    run_stream(transform, inputs, output, to, skip_bad, stats_path, quiet, jobs=1, outputs=outputs, reader=reader)
+    run_stream(transform, inputs, output, to, skip_bad, stats_path, quiet, jobs=1, outputs=outputs, reader=reader,
+               raw_records=jobs > 1)
 
 
 @cli.command("export")

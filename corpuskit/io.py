@@ -589,7 +589,12 @@ class Writer:
     def protected_paths(self) -> list[str]:
         return [p for p in (self.output, self.tmp_path) if p]
 
-    def write(self, doc: Doc) -> None:
+    def write(self, doc: Doc | RawRecord) -> None:
+        if isinstance(doc, RawRecord):  # a JSON line passed on unparsed (a step that changed nothing)
+            if self.fmt == "jsonl":
+                self.write_encoded(doc.line)
+                return
+            doc = doc_from_json(doc.line, doc.where)
         if self.fmt == "jsonl":
             self._stream.write(doc.to_json_bytes() + b"\n")
         else:

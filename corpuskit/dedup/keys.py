@@ -57,6 +57,12 @@ def canonical_text(text: str) -> str:
     return spaced.strip(" ")
 
 
+def folded_text(text: str) -> str:
+    """NFC and casefolded, spacing as it is: what the compiled core (or its twin) makes
+    the canonical text of (`" ".join(folded.split())`)."""
+    return nfc(text).casefold()
+
+
 def count_words(canonical: str) -> int:
     return canonical.count(" ") + 1 if canonical else 0
 
@@ -74,15 +80,26 @@ _SUBDOMAINS = frozenset("www m mobile amp en vn news".split())
 _NAME_NOISE = regex.compile(r"^(?:báo|bao|tạp chí|tap chi|trang|theo|nguồn|nguon|đài|dai)\s+", regex.I)
 
 
+_PLAIN_URL = regex.compile(r"(?:[A-Za-z][A-Za-z0-9+.-]*:)?//([A-Za-z0-9.-]+)(?::\d*)?(?:[/?#]|$)")
+
+
+@lru_cache(maxsize=65536)
+def _parsed_host(text: str) -> str:
+    try:
+        return (urlsplit(text).hostname or "").lower()
+    except ValueError:
+        return ""
+
+
 def host_of(value: str) -> str:
-    """The host of a URL (or of a bare host name), lower case, without `www.`."""
+    """The host of a URL (or of a bare host name), lower case, without `www.`. The common
+    shape (scheme, host of letters, digits, dots and dashes) is read by one regex; the
+    rest (user info, IPv6, odd characters) by urllib."""
     text = value.strip()
     if "//" not in text:
         text = "//" + text
-    try:
-        host = (urlsplit(text).hostname or "").lower()
-    except ValueError:
-        return ""
+    match = _PLAIN_URL.match(text)
+    host = match.group(1).lower() if match else _parsed_host(text)
     return host.removeprefix("www.")
 
 
@@ -159,8 +176,9 @@ def outlet_of_name(value: str) -> str:
     return aliases().get(name, name)
 
 
-def outlet_of(doc: Doc) -> str:
-    site = site_of(doc)
+def outlet_of(doc: Doc, site: str | None = None) -> str:
+    """The outlet of a document's site (`site`: its site_of, when already known)."""
+    site = site_of(doc) if site is None else site
     return outlet_of_host(site) if "." in site else _squash(site)
 
 

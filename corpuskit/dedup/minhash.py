@@ -3,8 +3,8 @@
 This is the specification: `native/src/hashing.rs` computes the same values in Rust,
 and the tests compare both byte for byte. The definitions are in that file's header; in
 short, shingles of `k` words of the canonical text hashed with xxh3-64, permutation i as
-`a_i * x + b_i` modulo 2^64 (multiply-shift hashing, a and b from splitmix64), the
-upper 32 bits of each minimum kept, and each band of `rows` values hashed with xxh3-64 seeded by the band's number.
+`a_i * x + b_i` modulo 2^32 on the upper 32 bits x of each shingle hash (a and b from
+splitmix64), the minimum kept, and each band of `rows` values hashed with xxh3-64 seeded by the band's number.
 numpy does the permutations here, a few thousand documents a second; the compiled core,
 a few hundred thousand.
 
@@ -38,12 +38,13 @@ def _mix_int(z: int) -> int:
 
 @lru_cache(maxsize=8)
 def permutations(num_perm: int) -> tuple[np.ndarray, np.ndarray]:
-    """(a, b) of each permutation: outputs 2i (made odd) and 2i + 1 of splitmix64."""
+    """(a, b) of each permutation: the lower 32 bits of outputs 2i (made odd) and 2i + 1
+    of splitmix64."""
     state, out = SEED, []
     for _ in range(2 * num_perm):
         state = (state + 0x9E3779B97F4A7C15) & _MASK
-        out.append(_mix_int(state))
-    return np.array(out[0::2], dtype=np.uint64) | np.uint64(1), np.array(out[1::2], dtype=np.uint64)
+        out.append(_mix_int(state) & 0xFFFFFFFF)
+    return np.array(out[0::2], dtype=np.uint32) | np.uint32(1), np.array(out[1::2], dtype=np.uint32)
 
 
 def _texts(blob: bytes, offsets: bytes) -> list[bytes]:
@@ -64,11 +65,15 @@ def shingle_hashes(text: bytes, k: int) -> np.ndarray:
     return np.array(hashes, dtype=np.uint64)
 
 
+def shingle_values(text: bytes, k: int) -> np.ndarray:
+    return (shingle_hashes(text, k) >> np.uint64(32)).astype(np.uint32)
+
+
 def signature(text: bytes, k: int, perms: tuple[np.ndarray, np.ndarray]) -> np.ndarray:
     a, b = perms
-    with np.errstate(over="ignore"):  # multiplication modulo 2^64, as in Rust
-        mins = (a[:, None] * shingle_hashes(text, k)[None, :] + b[:, None]).min(axis=1)
-    return (mins >> np.uint64(32)).astype("<u4")
+    with np.errstate(over="ignore"):  # arithmetic modulo 2^32, as in Rust
+        mins = (a[:, None] * shingle_values(text, k)[None, :] + b[:, None]).min(axis=1)
+    return mins.astype("<u4")
 
 
 def band_keys(signature_values: np.ndarray, bands: int, rows: int) -> list[int]:
@@ -78,7 +83,7 @@ def band_keys(signature_values: np.ndarray, bands: int, rows: int) -> list[int]:
 
 def shingle_set(text: bytes, k: int) -> np.ndarray:
     """The upper 32 bits of the shingle hashes, sorted, without repeats."""
-    return np.unique((shingle_hashes(text, k) >> np.uint64(32)).astype("<u4"))
+    return np.unique(shingle_values(text, k)).astype("<u4")
 
 
 def jaccard(a: np.ndarray, b: np.ndarray) -> float:
@@ -103,7 +108,38 @@ def minhash(blob: bytes, offsets: bytes, num_perm: int, shingle: int, bands: int
     return b"".join(signatures), b"".join(keys), b"".join(sets), np.array(sizes, dtype="<u4").tobytes()
 
 
-_PYTHON_SPACE = set(b"\t\n\x0b\x0c\r\x1c\x1d\x1e\x1f ")
+def features(blob: bytes, offsets: bytes, num_perm: int, shingle: int, bands: int, rows: int,
+             threads: int = 1) -> tuple[bytes, bytes, bytes, bytes, bytes]:
+    """What dedup keeps of texts that are already NFC and casefolded: the canonical form
+    (`" ".join(text.split())`) gives the exact key, the length in characters, and with
+    bands > 0 the band keys and the shingle set (sizes apart)."""
+    keys, lengths, band_values, sets, sizes = [], [], [], [], []
+    perms = permutations(num_perm) if bands else None
+    for text in _texts(blob, offsets):
+        canonical = " ".join(text.decode("utf-8", "surrogatepass").split()).encode("utf-8", "surrogatepass")
+        keys.append(xxhash.xxh3_128_intdigest(canonical).to_bytes(16, "little"))
+        lengths.append(min(len(canonical.decode("utf-8", "surrogatepass")), 0xFFFFFFFF))
+        if bands:
+            values = signature(canonical, shingle, perms)
+            band_values.append(np.array(band_keys(values, bands, rows), dtype="<u8").tobytes())
+            found = shingle_set(canonical, shingle)
+            sets.append(found.tobytes())
+            sizes.append(len(found))
+        else:
+            sizes.append(0)
+    return (b"".join(keys), np.array(lengths, dtype="<u4").tobytes(), b"".join(band_values), b"".join(sets),
+            np.array(sizes, dtype="<u4").tobytes())
+
+
+def jaccard_pairs(sets_path: str, set_offsets: bytes, pairs: bytes) -> bytes:
+    """The exact Jaccard similarity of the shingle sets of each (x, y) pair, f64 each."""
+    bounds = np.frombuffer(set_offsets, dtype="<u8")
+    values = np.memmap(sets_path, dtype="<u4", mode="r") if bounds[-1] else np.zeros(0, dtype="<u4")
+    out = []
+    for x, y in np.frombuffer(pairs, dtype="<u4").reshape(-1, 2).tolist():
+        out.append(jaccard(np.asarray(values[bounds[x]:bounds[x + 1]]), np.asarray(values[bounds[y]:bounds[y + 1]])))
+    return np.array(out, dtype="<f8").tobytes()
+
 
 
 def _line_hash(line: str) -> int:
@@ -136,6 +172,8 @@ def ngram_hashes(blob: bytes, offsets: bytes, n: int, threads: int = 1) -> tuple
 # The functions the steps call: compiled when the core is installed.
 batch_exact_keys = core.exact_keys if core is not None else exact_keys
 batch_minhash = core.minhash if core is not None else minhash
+batch_features = core.features if core is not None else features
+batch_jaccard_pairs = core.jaccard_pairs if core is not None else jaccard_pairs
 batch_line_hashes = core.line_hashes if core is not None else line_hashes
 batch_ngram_hashes = core.ngram_hashes if core is not None else ngram_hashes
 

@@ -32,12 +32,13 @@ from pathlib import Path
 from typing import Callable, Iterable, Iterator
 
 import numpy as np
+import orjson
 
 from corpuskit.dedup import clusters as clustering
-from corpuskit.dedup.keys import canonical_text, credits_of, line_form, outlet_of, site_of
-from corpuskit.dedup.minhash import batch_exact_keys, batch_line_hashes, batch_minhash, batch_ngram_hashes, lsh_params
+from corpuskit.dedup.keys import canonical_text, credits_of, folded_text, line_form, outlet_of, site_of
+from corpuskit.dedup.minhash import batch_features, batch_jaccard_pairs, batch_line_hashes, batch_ngram_hashes, lsh_params
 from corpuskit.dedup.work import LINE_RECORD, Column, Ids, Partitioned, WorkFolder, partition_bits, partition_paths
-from corpuskit.doc import Doc, doc_from_json
+from corpuskit.doc import Doc, RawRecord, _holds_big_float, doc_from_json
 from corpuskit.errors import UsageError
 from corpuskit.native import core, pack
 from corpuskit.stats import Stats
@@ -120,11 +121,17 @@ class DedupConfig:
         return digest.hexdigest()
 
 
-def _similarity(sets: tuple[np.ndarray, np.ndarray], x: int, y: int) -> float:
-    from corpuskit.dedup.minhash import jaccard
-
-    values, bounds = sets
-    return jaccard(np.asarray(values[int(bounds[x]):int(bounds[x + 1])]), np.asarray(values[int(bounds[y]):int(bounds[y + 1])]))
+def _spooled(line: bytes, number: int) -> Doc:
+    """A document read back from the spool: written by stage 1 from a checked document,
+    so in canonical form ({"id", "text", "metadata"}) and parsed without the checks."""
+    try:
+        record = orjson.loads(line)
+        metadata = record["metadata"]
+        if not metadata or not _holds_big_float(metadata):
+            return Doc(record["id"], record["text"], metadata, line.rstrip(b"\n"))
+    except (orjson.JSONDecodeError, KeyError, TypeError):  # a lone surrogate, escaped: the full reader
+        pass
+    return doc_from_json(line, f"dedup spool:{number + 1}")
 
 
 def _size_bucket(size: int) -> str:
@@ -157,38 +164,50 @@ class Features:
 def compute_features(docs: list[Doc], config: DedupConfig, bands: int, rows: int, threads: int = 1) -> Features:
     """The features of a batch (the costly, per-document half of dedup: run on all cores
     by the compiled core's threads, in worker processes, or in Ray tasks)."""
-    canonical = [canonical_text(doc.text) for doc in docs]
-    blob, offsets = pack(canonical)
+    # NFC and casefolding here (C-speed string methods whose tables are Python's own);
+    # spacing, keys, lengths, signatures and shingle sets in one batch call
+    blob, offsets = pack(folded_text(doc.text) for doc in docs)
+    exact, lengths, band_keys, sets, set_sizes = batch_features(blob, offsets, config.num_perm, config.shingle,
+                                                                bands if config.near else 0, rows, threads)
+    sites = [site_of(doc) for doc in docs]
     features = Features(
         ids=[doc.id.encode("utf-8", "surrogatepass") for doc in docs],
-        lengths=np.array([min(len(text), 0xFFFFFFFF) for text in canonical], dtype="<u4"),  # words, not spacing
-        sites=[site_of(doc) for doc in docs],
-        outlets=np.array([_key64(outlet_of(doc)) for doc in docs], dtype="<u8"),
+        lengths=np.frombuffer(lengths, dtype="<u4"),  # characters of the canonical text: words, not spacing
+        sites=sites,
+        outlets=np.array([_key64(outlet_of(doc, site)) for doc, site in zip(docs, sites)], dtype="<u8"),
         credits=np.array([_key64(next(iter(credits_of(doc)), "")) for doc in docs], dtype="<u8"),
-        exact=batch_exact_keys(blob, offsets, threads),
+        exact=exact, bands=band_keys, sets=sets, set_sizes=set_sizes,
     )
-    if config.near:
-        _, features.bands, features.sets, features.set_sizes = batch_minhash(
-            blob, offsets, config.num_perm, config.shingle, bands, rows, threads)
     if config.lines != "off":
         features.line_hashes, features.line_counts = batch_line_hashes(*pack(line_form(doc.text) for doc in docs), threads)
     return features
 
 
-def _pure_features(batch: list[Doc]):
-    """Worker-process side of the pure path with several jobs (set up by `_stage_one`)."""
-    config, bands, rows = _PURE_STATE["args"]
-    return compute_features(batch, config, bands, rows, 1)
+def _worker_features(batch: list[tuple[bytes, str | None]]):
+    """Worker-process side of stage 1 with several jobs: parse the batch's JSON lines (a
+    malformed one is reported by its file and line), then compute the features."""
+    from corpuskit.errors import DataError
+    from corpuskit.parallel import _WORKER
 
+    config, bands, rows = _WORKER["args"]
+    docs, errors = [], []
+    for line, where in batch:
+        try:
+            docs.append(doc_from_json(line, where or "batch"))
+        except DataError as error:
+            errors.append(str(error))
+    if not docs:
+        return [], None, errors
+    return [doc.to_json_bytes() for doc in docs], compute_features(docs, config, bands, rows, 1), errors
 
-_PURE_STATE: dict = {}
 
 
 class Dedup:
     """One run of the step over a document stream (see the module docstring)."""
 
-    def __init__(self, config: DedupConfig, stats: Stats, resume_key: str | None, estimated_documents: int | None) -> None:
-        self.config, self.stats = config, stats
+    def __init__(self, config: DedupConfig, stats: Stats, resume_key: str | None, estimated_documents: int | None,
+                 on_error=None) -> None:
+        self.config, self.stats, self.on_error, self.read_stats = config, stats, on_error, stats
         self.resumable = resume_key is not None
         key = config.key(resume_key) if resume_key is not None else uuid.uuid4().hex[:16]
         base = Path(config.work_dir) if config.work_dir else Path(".corpuskit-work")
@@ -207,6 +226,7 @@ class Dedup:
     def stage_one(self, docs: Iterable[Doc], read_stats: Stats) -> None:
         import zstandard
 
+        self.read_stats = read_stats
         config, work = self.config, self.work
         bits = self.work.state.get("bits", self.bits)
         exact = Partitioned(work.path, "exact", clustering.EXACT_RECORD, bits["exact"], "lo")
@@ -216,16 +236,15 @@ class Dedup:
                    (("lengths.u32", "<u4"), ("sites.u32", "<u4"), ("outlets.u64", "<u8"), ("credits.u64", "<u8"),
                     ("exact.bin", "u1"), ("sets.u32", "<u4"), ("sets.idx", "<u8"), ("ids.bin", "u1"), ("ids.idx", "<u8"))}
         spool_file = open(work.file("spool.jsonl.zst"), "wb")
-        spool = zstandard.ZstdCompressor(level=1).stream_writer(spool_file)
+        spool = zstandard.ZstdCompressor(level=1, threads=1).stream_writer(spool_file)  # compressed beside this thread
         site_index: dict[str, int] = {"": 0}
         documents, id_bytes, set_values = 0, 0, 0
         columns["ids.idx"].write([0])
         columns["sets.idx"].write([0])
-        for batch, features in self._features(docs):
-            n = len(batch)
+        for lines_out, features in self._features(docs):
+            n = len(lines_out)
             numbers = np.arange(documents, documents + n, dtype="<u4")
-            for doc in batch:
-                spool.write(doc.to_json_bytes() + b"\n")
+            spool.write(b"\n".join(lines_out) + b"\n")
             columns["ids.bin"].write_bytes(b"".join(features.ids))
             ends = id_bytes + np.cumsum([len(i) for i in features.ids], dtype=np.uint64)
             id_bytes = int(ends[-1]) if n else id_bytes
@@ -273,37 +292,42 @@ class Dedup:
         work.finish("features", documents=documents, sites=sites, bits=bits, bands=self.bands, rows=self.rows,
                     read=read_stats.as_dict())
 
-    def _features(self, docs: Iterable) -> Iterator[tuple[list[Doc], Features]]:
-        """(batch, its features): computed here (the compiled core's threads, or worker
-        processes on the pure path), or given with the batch (`FeatureBatches`, from Ray)."""
+    def _features(self, docs: Iterable) -> Iterator[tuple[list[bytes], Features]]:
+        """(the batch's documents as spool lines, its features): computed here, in worker
+        processes (`jobs` > 1), or given with the batch (`FeatureBatches`, from Ray)."""
         config = self.config
         if isinstance(docs, FeatureBatches):
             for batch, features in docs:
-                yield batch, features if features is not None else compute_features(
-                    batch, config, self.bands, self.rows, config.jobs if core is not None else 1)
+                if features is None:
+                    features = compute_features(batch, config, self.bands, self.rows, 1)
+                yield [doc.to_json_bytes() for doc in batch], features
             return
-        batches = _batches(docs, config.batch)
-        if core is None and config.jobs > 1:  # the pure path: worker processes
-            from collections import deque
+        if config.jobs > 1:
+            # Worker processes: what costs is Python's per-document work (parsing, canonical
+            # text, site, keys), which threads would not share out. JSON lines go to the
+            # workers unparsed (the reader's RawRecord), and each worker calls the compiled
+            # core (or numpy) on its own batches, one thread each.
+            from corpuskit.parallel import _ordered_results
 
-            from corpuskit.parallel import map_ordered
-
-            _PURE_STATE["args"] = (config, self.bands, self.rows)
-            pending: deque[Doc] = deque()
-
-            def remembered():
-                for doc in docs:
-                    pending.append(doc)
-                    yield doc
-
-            try:
-                for features in map_ordered(_pure_features, remembered(), config.jobs):
-                    yield [pending.popleft() for _ in features.ids], features
-            finally:
-                _PURE_STATE.clear()
+            for lines, features, errors in _ordered_results(_worker_features, docs, config.jobs,
+                                                            args=(config, self.bands, self.rows)):
+                for message in errors:
+                    self._bad_record(message)
+                if lines:
+                    yield lines, features
             return
-        for batch in batches:
-            yield batch, compute_features(batch, config, self.bands, self.rows, config.jobs if core is not None else 1)
+        for batch in _batches(docs, config.batch):
+            yield [doc.to_json_bytes() for doc in batch], compute_features(batch, config, self.bands, self.rows, 1)
+
+    def _bad_record(self, message: str) -> None:
+        """A line a worker could not parse: counted and reported as the reader would."""
+        from corpuskit.errors import DataError
+
+        self.read_stats.add("read", "documents", -1)
+        self.read_stats.add("read", "skipped_records")
+        if self.on_error is None:
+            raise DataError(message)
+        self.on_error(DataError(message))
 
     # --- stage 2 -----------------------------------------------------------------------
 
@@ -333,10 +357,35 @@ class Dedup:
                                               work.array("credits.u64", "<u8"), ids)
             finally:
                 ids.close()
-        work.file("kept.i64").write_bytes(kept.astype("<i8").tobytes())
+        self._dropped(kept)
         summary = self._cluster_summary(roots, kept)
         repeated = self._repeated_lines(kept) if config.lines != "off" else 0
         work.finish("choice", summary=summary, repeated_lines=repeated)
+
+    def _dropped(self, kept: np.ndarray) -> None:
+        """dropped.npz: every document dropped, the one kept in its place, whether the two
+        are exact copies, and their similarity (exact Jaccard of their shingle sets), in
+        document order: the last stage reads it alongside the spool."""
+        work, config = self.work, self.config
+        docs = np.flatnonzero(kept != np.arange(len(kept)))
+        keepers = kept[docs]
+        exact_keys = work.array("exact.bin", "u1", 16)
+        same = np.zeros(len(docs), dtype=bool)
+        similarity = np.ones(len(docs), dtype=np.float64)
+        for start in range(0, len(docs), 1 << 20):  # in chunks: the keys stay on disk
+            part = slice(start, start + (1 << 20))
+            same[part] = (np.asarray(exact_keys[docs[part]]) == np.asarray(exact_keys[keepers[part]])).all(axis=1)
+        if config.near:
+            near = np.flatnonzero(~same)
+            offsets = work.file("sets.idx").read_bytes()
+            for start in range(0, len(near), 1 << 20):
+                chosen = near[start:start + (1 << 20)]
+                pairs = np.stack([docs[chosen], keepers[chosen]], axis=1).astype("<u4").tobytes()
+                values = batch_jaccard_pairs(str(work.file("sets.u32")), offsets, pairs)
+                similarity[chosen] = np.frombuffer(values, dtype="<f8")
+        exact = same & config.exact
+        np.savez(work.file("dropped.npz"), docs=docs.astype("<u4"), kept=keepers.astype("<u4"), exact=exact,
+                 similarity=similarity.round(4))
 
     def _cluster_summary(self, roots: np.ndarray, kept: np.ndarray) -> dict:
         sizes = np.bincount(roots, minlength=len(roots)) if len(roots) else np.zeros(0, dtype=np.int64)
@@ -391,17 +440,17 @@ class Dedup:
 
     # --- stage 4 -----------------------------------------------------------------------
 
-    def stage_four(self, on_duplicate, on_repeated, on_removed_line) -> Iterator[Doc]:
+    def stage_four(self, on_duplicate, on_repeated, on_removed_line, raw_output: bool = False) -> Iterator[Doc]:
         import zstandard
 
         work, config, stats = self.work, self.config, self.stats
-        kept = np.fromfile(work.file("kept.i64"), dtype="<i8")
-        exact_keys = work.array("exact.bin", "u1", 16)
-        sets = (work.array("sets.u32", "<u4"), work.array("sets.idx", "<u8")) if config.near else None
+        dropped = dict(np.load(work.file("dropped.npz")))
+        dropped_docs = dropped["docs"].tolist() + [-1]
         site_names = work.state["sites"]
         sites = work.array("sites.u32", "<u4")
         repeated = dict(np.load(work.file("repeated.npz"))) if config.lines != "off" else None
         against = self._against_ngrams()
+        unparsed = raw_output and against is None and repeated is None
         ids = Ids(work)
         counts = {"documents_in": 0, "documents_kept": 0, "exact_duplicates": 0, "near_duplicates": 0, "contaminated": 0,
                   "lines_removed": 0, "documents_with_repeated_lines": 0}
@@ -411,22 +460,27 @@ class Dedup:
                 reader = zstandard.ZstdDecompressor().stream_reader(handle, read_across_frames=True)
                 import io
 
-                number = 0
+                number, next_dropped, slot = 0, dropped_docs[0], 0
                 pending: list[tuple[int, Doc]] = []
                 for line in io.BufferedReader(reader, buffer_size=1 << 20):
-                    doc = doc_from_json(line, f"dedup spool:{number + 1}")
                     counts["documents_in"] += 1
-                    keeper = int(kept[number])
-                    if keeper != number:
-                        same = bool((exact_keys[number] == exact_keys[keeper]).all())
-                        level = "exact" if same and config.exact else "near"
-                        similarity = 1.0 if same or sets is None else round(_similarity(sets, number, keeper), 4)
+                    if number == next_dropped:
+                        keeper = int(dropped["kept"][slot])
+                        level = "exact" if dropped["exact"][slot] else "near"
                         counts[f"{level}_duplicates"] += 1
                         if on_duplicate is not None:
+                            doc = _spooled(line, number)
                             on_duplicate({"id": doc.id, "duplicate_of": ids.text(keeper), "level": level,
-                                          "similarity": similarity, "site": site_names[int(sites[number])] or None,
+                                          "similarity": float(dropped["similarity"][slot]),
+                                          "site": site_names[int(sites[number])] or None,
                                           "kept_site": site_names[int(sites[keeper])] or None})
+                        slot += 1
+                        next_dropped = dropped_docs[slot]
+                    elif unparsed:  # nothing to change in a kept document: its line as it is
+                        counts["documents_kept"] += 1
+                        yield RawRecord(line.rstrip(b"\n"), f"dedup spool:{number + 1}")
                     else:
+                        doc = _spooled(line, number)
                         pending.append((number, doc))
                         if len(pending) >= config.batch:
                             yield from self._finish(pending, repeated, against, reported, counts, on_duplicate,
@@ -533,7 +587,7 @@ class Dedup:
     # --- the whole run -----------------------------------------------------------------
 
     def run(self, docs: Iterable[Doc], read_stats: Stats, on_duplicate=None, on_repeated=None,
-            on_removed_line=None) -> Iterator[Doc]:
+            on_removed_line=None, raw_output: bool = False) -> Iterator[Doc]:
         work = self.work
         succeeded = False
         try:
@@ -547,7 +601,7 @@ class Dedup:
             if not work.done("choice"):
                 self.stage_three()
             self._report_state()
-            yield from self.stage_four(on_duplicate, on_repeated, on_removed_line)
+            yield from self.stage_four(on_duplicate, on_repeated, on_removed_line, raw_output)
             succeeded = True
         finally:
             if succeeded or not self.resumable:
@@ -604,6 +658,8 @@ def dedup(
     on_removed_line: Callable[[dict], None] | None = None,
     resume_key: str | None = None,
     estimated_documents: int | None = None,
+    on_error: Callable | None = None,
+    raw_output: bool = False,
 ) -> Iterator[Doc]:
     """The kept documents of `docs`, in input order (see the module docstring).
 
@@ -611,15 +667,19 @@ def dedup(
     `against`, contaminated documents), `on_repeated` one per repeated line (with a
     sample text and its counts), `on_removed_line` one per line removed (lines="remove").
     `resume_key` (the identity of the inputs) makes the run resumable: a rerun with the
-    same key and settings skips the stages already finished.
+    same key and settings skips the stages already finished. `docs` may hold the
+    reader's unparsed JSON lines (RawRecord) when `jobs` > 1: the workers parse them,
+    and a malformed one goes to `on_error` (raised without it). With `raw_output`, a kept
+    document that nothing changes comes out as its JSON line (RawRecord), unparsed: for a
+    writer that only copies it.
     """
     stats = stats if stats is not None else Stats()
     if config.against:
         missing = [path for path in config.against if not os.path.exists(path)]
         if missing:
             raise UsageError(f"{missing[0]}: no such evaluation set (--against)")
-    run = Dedup(config, stats, resume_key, estimated_documents)
-    yield from run.run(docs, stats, on_duplicate, on_repeated, on_removed_line)
+    run = Dedup(config, stats, resume_key, estimated_documents, on_error)
+    yield from run.run(docs, stats, on_duplicate, on_repeated, on_removed_line, raw_output)
 
 
 __all__ = ["DedupConfig", "dedup", "compute_features", "Features", "FeatureBatches"]

@@ -11,7 +11,8 @@ to files in the work folder, written in batches and read back one partition at a
     exact-NN.bin        exact keys, partitioned by their top bits
     bands-NN.bin        LSH band keys, partitioned the same way
     lines-NN.bin        hashes of the distinct lines of each document, partitioned too
-    roots.u32, kept.i64 clusters (stage 2) and the copy kept for each document (stage 3)
+    roots.u32           clusters (stage 2: the root of every document)
+    dropped.npz         every document dropped, the copy kept in its place, level, similarity
 
 Keys are spread over 2^k partitions by their top bits, with k chosen so that one
 partition, sorted, fits in the memory budget; the budget also bounds the write buffers.

@@ -76,6 +76,78 @@ fn minhash<'py>(
     Ok((PyBytes::new(py, &signatures), PyBytes::new(py, &keys), PyBytes::new(py, &sets), PyBytes::new(py, &u32_bytes(&sizes))))
 }
 
+/// Everything dedup keeps of a batch of texts that are already NFC and casefolded: each
+/// text's canonical form (words joined by one space) gives its exact key (16 bytes), its
+/// length in characters (u32), and with `bands` > 0 its LSH band keys (u64 each) and
+/// shingle set (sorted u32, one set after another, with the sizes as u32).
+#[pyfunction]
+#[allow(clippy::too_many_arguments, clippy::type_complexity)]
+fn features<'py>(
+    py: Python<'py>,
+    blob: &[u8],
+    offsets: &[u8],
+    num_perm: usize,
+    shingle: usize,
+    bands: usize,
+    rows: usize,
+    threads: usize,
+) -> PyResult<(Bound<'py, PyBytes>, Bound<'py, PyBytes>, Bound<'py, PyBytes>, Bound<'py, PyBytes>, Bound<'py, PyBytes>)> {
+    let threads = threads_ok(threads)?;
+    if num_perm == 0 || shingle == 0 || bands * rows > num_perm {
+        return Err(PyValueError::new_err("need num_perm > 0, shingle > 0 and bands * rows <= num_perm"));
+    }
+    let batch = Batch::new(blob, offsets)?;
+    let permutations = hashing::permutations(num_perm);
+    let results = py.detach(|| {
+        batch.map(threads, |_, text| {
+            let canonical = hashing::collapse(text);
+            let key = hashing::exact_key(&canonical);
+            let length = hashing::chars(&canonical).min(u32::MAX as usize) as u32;
+            if bands == 0 {
+                return (key, length, Vec::new(), Vec::new());
+            }
+            let values = hashing::shingle_values(&canonical, shingle);
+            let signature = hashing::signature_of(&values, &permutations);
+            (key, length, hashing::band_keys(&signature, bands, rows), hashing::set_of(&values))
+        })
+    });
+    let mut keys = Vec::with_capacity(results.len() * 16);
+    let mut lengths = Vec::with_capacity(results.len());
+    let mut band_keys = Vec::with_capacity(results.len() * bands * 8);
+    let mut sets = Vec::new();
+    let mut sizes = Vec::with_capacity(results.len());
+    for (key, length, band, set) in &results {
+        keys.extend_from_slice(key);
+        lengths.push(*length);
+        band_keys.extend_from_slice(&u64_bytes(band));
+        sets.extend_from_slice(&u32_bytes(set));
+        sizes.push(set.len() as u32);
+    }
+    Ok((PyBytes::new(py, &keys), PyBytes::new(py, &u32_bytes(&lengths)), PyBytes::new(py, &band_keys),
+        PyBytes::new(py, &sets), PyBytes::new(py, &u32_bytes(&sizes))))
+}
+
+/// The exact Jaccard similarity of the shingle sets of pairs of documents (f64 each),
+/// sets read from their file through their offsets (n + 1 u64, in values).
+#[pyfunction]
+fn jaccard_pairs<'py>(py: Python<'py>, sets_path: String, set_offsets: &[u8], pairs: &[u8]) -> PyResult<Bound<'py, PyBytes>> {
+    if pairs.len() % 8 != 0 {
+        return Err(PyValueError::new_err("pairs are (u32, u32) little-endian"));
+    }
+    let result = py.detach(|| -> std::io::Result<Vec<u8>> {
+        let mut sets = link::Sets::open(&sets_path, set_offsets)?;
+        let mut out = Vec::with_capacity(pairs.len());
+        for pair in pairs.chunks_exact(8) {
+            let x = u32::from_le_bytes(pair[0..4].try_into().unwrap());
+            let y = u32::from_le_bytes(pair[4..8].try_into().unwrap());
+            out.extend_from_slice(&sets.similarity(x, y)?.to_le_bytes());
+        }
+        Ok(out)
+    });
+    let out = result.map_err(|e| PyOSError::new_err(e.to_string()))?;
+    Ok(PyBytes::new(py, &out))
+}
+
 /// Hashes of every line of every text (u64 each) and the number of lines per text (u32).
 #[pyfunction]
 fn line_hashes<'py>(py: Python<'py>, blob: &[u8], offsets: &[u8], threads: usize) -> PyResult<(Bound<'py, PyBytes>, Bound<'py, PyBytes>)> {
@@ -141,6 +213,8 @@ fn corpuskit_native(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add("ABI", 1)?;
     m.add_function(wrap_pyfunction!(exact_keys, m)?)?;
     m.add_function(wrap_pyfunction!(minhash, m)?)?;
+    m.add_function(wrap_pyfunction!(features, m)?)?;
+    m.add_function(wrap_pyfunction!(jaccard_pairs, m)?)?;
     m.add_function(wrap_pyfunction!(line_hashes, m)?)?;
     m.add_function(wrap_pyfunction!(ngram_hashes, m)?)?;
     m.add_function(wrap_pyfunction!(link_partitions, m)?)?;
