@@ -326,6 +326,9 @@ filter_options = _apply([
                  help="Keep only documents in these languages (comma-separated ISO codes, e.g. vi,en)."),
     click.option("--min-lang-confidence", type=click.FloatRange(0, 1), default=0.0, show_default=True,
                  help="With --keep-lang: the language model's probability a kept document needs."),
+    click.option("--lang-floor", "lang_floor_specs", multiple=True, metavar="FLOOR",
+                 help="Confidence a language needs, e.g. 0.5 (every language, the default) or vi=0.4 (one); "
+                      "repeatable. Below it a document is lang: und and judged by the packs' default sections."),
     click.option("--lang-paragraphs", type=click.Choice(["auto", "all", "off"]), default="auto", show_default=True,
                  help="Identify paragraphs one by one to flag mixed-language documents: when unsure (auto), always, never."),
     click.option("--rejected", "rejected_path", metavar="FILE", type=click.Path(dir_okay=False),
@@ -333,12 +336,29 @@ filter_options = _apply([
 ])
 
 
-def _filter_config(filter_mode, pii_mode, pii_kinds, keep_lang, min_lang_confidence, lang_paragraphs):
+def _lang_floors(specs) -> dict:
+    """`0.5` (every language) and `vi=0.4` (one) → FilterConfig fields."""
+    floors, default = {}, {}
+    for item in (part.strip() for spec in specs for part in spec.split(",") if part.strip()):
+        name, _, value = item.rpartition("=")
+        try:
+            number = float(value)
+        except ValueError:
+            raise UsageError(f"--lang-floor: {item!r} is not a confidence (use 0.5 or vi=0.4)") from None
+        if name:
+            floors[name.strip()] = number
+        else:
+            default["lang_floor"] = number
+    return {**default, **({"lang_floors": tuple(floors.items())} if floors else {})}
+
+
+def _filter_config(filter_mode, pii_mode, pii_kinds, keep_lang, min_lang_confidence, lang_paragraphs, lang_floor_specs=()):
     from corpuskit.filter.step import FilterConfig
 
     try:
         return FilterConfig(mode=filter_mode, pii=pii_mode, keep_lang=keep_lang, min_lang_confidence=min_lang_confidence,
-                            lang_paragraphs=lang_paragraphs, **({"pii_kinds": pii_kinds} if pii_kinds else {}))
+                            lang_paragraphs=lang_paragraphs, **({"pii_kinds": pii_kinds} if pii_kinds else {}),
+                            **_lang_floors(lang_floor_specs))
     except ValueError as error:
         raise UsageError(str(error)) from None
 
@@ -490,7 +510,7 @@ def split_command(inputs, output, to, skip_bad, stats_path, quiet, jobs, keep_te
 @handle_errors
 def clean_command(inputs, output, to, skip_bad, stats_path, quiet, jobs, legacy, tone, use_ftfy, nfc, dstroke, whitespace,
                   rule_paths, removed_path, keep_teasers, report_path, run_filter, pack_paths, filter_mode, pii_mode,
-                  pii_kinds, keep_lang, min_lang_confidence, lang_paragraphs, rejected_path):
+                  pii_kinds, keep_lang, min_lang_confidence, lang_floor_specs, lang_paragraphs, rejected_path):
     """normalize → strip → split (→ filter) with no JSON between the steps: same options, same output as the pipe.
 
     \b
@@ -510,7 +530,7 @@ def clean_command(inputs, output, to, skip_bad, stats_path, quiet, jobs, legacy,
         from corpuskit.filter.step import rejected_record
 
         steps.append(("filter", (_filter_config(filter_mode, pii_mode, pii_kinds, keep_lang, min_lang_confidence,
-                                                lang_paragraphs), _load_filter_packs(pack_paths))))
+                                                lang_paragraphs, lang_floor_specs), _load_filter_packs(pack_paths))))
     reader, outputs = _prepare(inputs, rule_paths, legacy, _pack_sources(pack_paths) if run_filter else ())
     outputs.check_file(output, "-o")
     removed = outputs.jsonl(removed_path, "--removed")
@@ -536,7 +556,7 @@ def clean_command(inputs, output, to, skip_bad, stats_path, quiet, jobs, legacy,
 @click.option("--explain", "explain_flag", is_flag=True, help="Print each document's language and every signal against its threshold, instead of JSON.")
 @handle_errors
 def filter_command(inputs, output, to, skip_bad, stats_path, quiet, jobs, pack_paths, filter_mode, pii_mode, pii_kinds,
-                   keep_lang, min_lang_confidence, lang_paragraphs, rejected_path, explain_flag):
+                   keep_lang, min_lang_confidence, lang_floor_specs, lang_paragraphs, rejected_path, explain_flag):
     """Language ID, quality filters (Gopher, C4, FineWeb, Vietnamese news) and personal data.
 
     Every dropped document is counted per filter in --stats and written, with the
@@ -551,7 +571,7 @@ def filter_command(inputs, output, to, skip_bad, stats_path, quiet, jobs, pack_p
     from corpuskit.filter.step import explain as filter_explain
     from corpuskit.filter.step import filter_documents, rejected_record
 
-    config = _filter_config(filter_mode, pii_mode, pii_kinds, keep_lang, min_lang_confidence, lang_paragraphs)
+    config = _filter_config(filter_mode, pii_mode, pii_kinds, keep_lang, min_lang_confidence, lang_paragraphs, lang_floor_specs)
     packs = _load_filter_packs(pack_paths)
     reader, outputs = _prepare(inputs, None, also_read=_pack_sources(pack_paths))
     outputs.check_file(output, "-o")

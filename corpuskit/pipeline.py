@@ -153,6 +153,8 @@ def load_pipeline(path: str | Path) -> Pipeline:
             for key in ("pii_kinds", "keep_lang"):
                 if key in options:
                     options[key] = tuple(options[key])
+            if isinstance(options.get("lang_floors"), dict):
+                options["lang_floors"] = tuple((k, v) for k, v in options["lang_floors"].items() if not k.startswith("__"))
             steps.append((step, (_options(path, at, FilterConfig, options, step), load_packs(pack_paths))))
         else:
             rules = (options or {}).get("rules") if isinstance(options, dict) else None

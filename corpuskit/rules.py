@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import fnmatch
 import hashlib
+import os
 import re
 from dataclasses import dataclass, field
 from functools import lru_cache
@@ -95,6 +96,17 @@ def _construct_float(loader: _LineLoader, node: yaml.ScalarNode) -> float:
 
 _LineLoader.add_constructor(yaml.resolver.BaseResolver.DEFAULT_MAPPING_TAG, _construct_mapping)
 _LineLoader.add_constructor("tag:yaml.org,2002:float", _construct_float)
+
+
+def display_path(path) -> str:
+    """A file's path as outputs name it (a rule's `file.yaml:LINE` in the audit, a pack's
+    in rejected records and reports): relative to the working folder, never absolute, so
+    a run folder can be moved or shared with its report."""
+    text = str(path)
+    try:
+        return os.path.relpath(text)
+    except ValueError:  # another drive (Windows)
+        return text
 
 
 def read_yaml_mapping(path: str, what: str, shape: str, error: type[UsageError] = UsageError) -> tuple[bytes, dict]:
@@ -317,11 +329,11 @@ def _build_rule(path: str, data: Any, seen: dict[str, str]) -> Rule:
                 if hit and not any(r in text for r in requires):
                     raise _fail(path, lines.get("requires", line), f"requires {list(requires)}: example line {text!r} matches without any of them")
         fields["requires"] = requires
-    seen[rule_id] = f"{path}:{line}"
+    seen[rule_id] = f"{display_path(path)}:{line}"
     return Rule(
         id=rule_id,
         kind=kind,
-        source=f"{path}:{line}",
+        source=f"{display_path(path)}:{line}",
         ignore_case=ignore_case,
         first=_positive_int(path, lines.get("first", line), data.get("first"), "first"),
         last=_positive_int(path, lines.get("last", line), data.get("last"), "last"),
@@ -353,7 +365,7 @@ def _build_scope(path: str, data: Any, line: int) -> Scope:
             pattern = re.compile(text)
         except re.error:
             pattern = regex.compile(text)
-    return Scope(metadata=tuple(metadata), path=data.get("path"), text=pattern, source=f"{path}:{at}")
+    return Scope(metadata=tuple(metadata), path=data.get("path"), text=pattern, source=f"{display_path(path)}:{at}")
 
 
 MAX_INCLUDE_DEPTH = 16

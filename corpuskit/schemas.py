@@ -123,6 +123,9 @@ def filter_schema() -> dict:
             "lang_paragraphs": {"enum": list(PARAGRAPH_MODES)},
             "mixed_below": {"type": "number", "minimum": 0, "maximum": 1},
             "lang_sample": {"type": "integer", "minimum": 50},
+            "lang_floor": {"type": "number", "minimum": 0, "maximum": 1},
+            "lang_floors": {"type": "object", "additionalProperties": {"type": "number", "minimum": 0, "maximum": 1},
+                            "x-expect": "a mapping of language code to a confidence from 0 to 1"},
         },
     }
 

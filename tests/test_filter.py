@@ -40,7 +40,8 @@ GOOD_VI = textwrap.dedent("""\
 
 
 def english_packs():
-    return [load_pack(str(default_packs_dir() / f"{name}.yaml")) for name in ("gopher", "c4", "fineweb")]
+    """The parity packs: the published web filters with their own thresholds."""
+    return [load_pack(str(default_packs_dir() / "parity" / f"{name}.yaml")) for name in ("gopher", "c4", "fineweb")]
 
 
 def dropped_by(text: str, packs, lang: str = "en") -> list[str]:
@@ -58,7 +59,7 @@ def test_signal_on_exact_case(case):
 def test_every_signal_is_documented_and_has_a_case():
     covered = {c["signal"] for c in CASES}
     for name, signal in SIGNALS.items():
-        assert signal.doc and signal.family in {"gopher", "c4", "fineweb"}
+        assert signal.doc and signal.family in {"gopher", "c4", "fineweb", "news", "vi"}
         assert name in covered or name.startswith(("top_", "dup_")), name
 
 
@@ -112,8 +113,10 @@ def test_good_english_passes_and_each_fault_is_named():
 def test_vietnamese_pack_keeps_news_and_drops_junk():
     pack = load_pack(str(default_packs_dir() / "vi-news.yaml"))
     assert dropped_by(GOOD_VI, [pack], "vi") == []
-    assert "vi-news.word_count" in dropped_by("Xem thêm tin tức mới nhất.", [pack], "vi")
-    assert "vi-news.dup_line_ratio" in dropped_by("\n".join(["Đăng ký nhận tin ngay hôm nay để không bỏ lỡ ưu đãi lớn."] * 12), [pack], "vi")
+    assert "vi-news.ws_word_count" in dropped_by("Xem thêm tin tức mới nhất.", [pack], "vi")
+    assert "vi-news.dup_unit_char_share" in dropped_by("\n".join(["Đăng ký nhận tin ngay hôm nay để không bỏ lỡ ưu đãi lớn."] * 12), [pack], "vi")
+    toneless = "Hoi dong thanh pho hom qua da bieu quyet xay dung mot thu vien moi tai khu cho cu. " * 6
+    assert "vi-news.marked_syllable_share" in dropped_by(toneless, [pack], "vi")
 
 
 @pytest.mark.parametrize("body, message", [
@@ -138,7 +141,7 @@ def test_a_missing_pack_and_a_pack_name_reused_are_usage_errors(tmp_path):
     result = CliRunner().invoke(cli, ["filter", "-p", "no-such-pack", "-"], input="")
     assert result.exit_code == 2 and "no such filter pack" in result.stderr and "gopher" in result.stderr
     copy = tmp_path / "again.yaml"
-    copy.write_text((default_packs_dir() / "c4.yaml").read_text(encoding="utf-8"), encoding="utf-8")
+    copy.write_text((default_packs_dir() / "parity" / "c4.yaml").read_text(encoding="utf-8"), encoding="utf-8")
     result = CliRunner().invoke(cli, ["filter", "-p", "c4", "-p", str(copy), "-"], input="")
     assert result.exit_code == 2 and "pack name 'c4' is also used" in result.stderr
 
@@ -279,7 +282,7 @@ def test_keep_lang_and_explain():
     assert [json.loads(line)["id"] for line in result.output.splitlines()] == ["vi"]
     explained = run(["filter", "-", "--keep-lang", "vi", "-p", "vi-news", "--explain"], data).output
     assert "== en  lang=en" in explained and "DROP by keep_lang" in explained
-    assert "✓ vi-news.word_count = " in explained and "(min 50, max 200000)" in explained
+    assert "✓ vi-news.ws_word_count = " in explained and "(min 40, max 200000)" in explained
 
 
 def test_pii_is_replaced_and_counted_in_kept_documents():

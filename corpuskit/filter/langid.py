@@ -16,6 +16,9 @@ What the model does with hard cases, and what corpuskit adds:
   Spanish or Tagalog. When a text has no Vietnamese letters at all and at least 85% of its
   words spell toneless Vietnamese syllables (and at least 3 of the commonest function
   syllables occur), it is labelled `vi` with `lang_script: "no-diacritics"`.
+- **Vietnamese typed through a failed input method** (`Vieejt Nam`, `vie65t`): read as
+  Dutch or as nothing; once the Telex or VNI strokes are taken out it spells Vietnamese
+  syllables, and is labelled `vi` with `lang_script: "typing-residue"`.
 - **Long documents** are identified on a sample of their first `sample_chars`
   characters, which costs the same for every document; **mixed-language** documents are
   found by identifying paragraphs one by one (a sample of at most `max_paragraphs`), when
@@ -111,6 +114,37 @@ def toneless_vietnamese_share(text: str) -> float:
     return share if functions >= (1 if share >= 0.9 else 3) else 0.0
 
 
+_TELEX_VOWEL = (("dd", "d"), ("aa", "a"), ("ee", "e"), ("oo", "o"), ("uow", "uo"), ("aw", "a"), ("ow", "o"), ("uw", "u"))
+
+
+def _untyped(word: str) -> str:
+    """A word with Telex or VNI key strokes taken out (`vieejt` → `viet`, `vie65t` →
+    `viet`): what the syllable would be had the input method worked."""
+    word = "".join(c for c in word if not c.isdigit())
+    for stroke, letter in _TELEX_VOWEL:
+        word = word.replace(stroke, letter)
+    if len(word) > 2 and word[-1] in "sfrxj":
+        word = word[:-1]
+    return word.replace("w", "") if len(word) > 1 else word
+
+
+def typed_vietnamese_share(text: str) -> float:
+    """toneless_vietnamese_share of the text once Telex/VNI strokes are taken out, when
+    at least a fifth of its words held such strokes (else 0)."""
+    if _VIETNAMESE_LETTER.search(text):
+        return 0.0
+    words = [w.lower() for w in _ASCII_TYPED_WORD.findall(text)]
+    if len(words) < 4:
+        return 0.0
+    untyped = [_untyped(w) for w in words]
+    if sum(1 for a, b in zip(words, untyped) if a != b) < 0.2 * len(words):
+        return 0.0
+    return toneless_vietnamese_share(" ".join(untyped))
+
+
+_ASCII_TYPED_WORD = regex.compile(r"[A-Za-z][A-Za-z0-9]*")
+
+
 def identify(text: str, sample_chars: int = 600, min_chars: int = 20) -> Guess:
     """The language of `text` (ISO 639-1 or -3 code as the model names it) and the model's
     probability for it."""
@@ -132,6 +166,9 @@ def identify(text: str, sample_chars: int = 600, min_chars: int = 20) -> Guess:
         share = toneless_vietnamese_share(line)
         if share >= 0.85:
             return Guess("vi", round(share, 4), script="no-diacritics")
+        share = typed_vietnamese_share(line)
+        if share >= 0.85:
+            return Guess("vi", round(share, 4), script="typing-residue")
     return Guess(lang, round(min(confidence, 1.0), 4))
 
 

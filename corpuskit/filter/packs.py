@@ -26,7 +26,7 @@ from typing import Any, Iterable
 
 from corpuskit.errors import UsageError
 from corpuskit.filter.signals import SIGNALS
-from corpuskit.rules import check_schema, read_yaml_mapping
+from corpuskit.rules import check_schema, display_path, read_yaml_mapping
 
 
 class PackError(UsageError):
@@ -148,7 +148,7 @@ def load_pack(path: str) -> Pack:
     language = None
     if "language" in data:
         rule = data["language"]
-        language = LanguageRule(tuple(rule["keep"]), float(rule.get("min_confidence", 0.0)), f"{path}:{rule['__line__']}")
+        language = LanguageRule(tuple(rule["keep"]), float(rule.get("min_confidence", 0.0)), f"{display_path(path)}:{rule['__line__']}")
     thresholds: dict[str, tuple[Threshold, ...]] = {}
     stop_words: dict[str, frozenset[str]] = {}
     for lang, section in data["thresholds"].items():
@@ -170,7 +170,7 @@ def load_pack(path: str) -> Pack:
                 stop_words[lang] = _stop_words(lang, bound["words"])
             elif name == "stop_words":
                 stop_words[lang] = _stop_words(lang, "stopwordsiso")
-            entries.append(Threshold(name, low, high, f"{path}:{at}"))
+            entries.append(Threshold(name, low, high, f"{display_path(path)}:{at}"))
         thresholds[lang] = tuple(entries)
     return Pack(str(data["name"]), path, str(data.get("description", "")), str(data.get("reference", "")),
                 language, thresholds, stop_words)
@@ -184,8 +184,8 @@ def expand_pack_paths(paths: Iterable[str]) -> list[str]:
             out += [str(p) for p in sorted(path.glob("*.yaml")) if not p.name.startswith(".")]
         elif path.exists():
             out.append(str(path))
-        elif (default_packs_dir() / f"{item}.yaml").is_file():  # a bundled pack by name: -p gopher
-            out.append(str(default_packs_dir() / f"{item}.yaml"))
+        elif bundled_path(item) is not None:  # a bundled pack by name: -p news, -p gopher
+            out.append(str(bundled_path(item)))
         else:
             raise PackError(f"{item}: no such filter pack (a file, a folder, or a bundled name: {', '.join(bundled_names())})")
     return out
@@ -202,9 +202,22 @@ def load_packs(paths: Iterable[str]) -> list[Pack]:
 
 
 def default_packs_dir() -> Path:
-    """The bundled packs: filters/ beside the package (a source checkout or editable install)."""
+    """The bundled packs: filters/ beside the package (a source checkout or editable install).
+    Its top-level files are the defaults (news, vi-news, basic); filters/parity/ holds the
+    published web filters with their own thresholds (gopher, c4, fineweb, fineweb2-vi),
+    used when named."""
     return Path(__file__).resolve().parent.parent.parent / "filters"
 
 
+def bundled_path(name: str) -> Path | None:
+    """A bundled pack by name: the defaults in filters/, the parity packs in filters/parity/."""
+    for folder in (default_packs_dir(), default_packs_dir() / "parity"):
+        path = folder / f"{name}.yaml"
+        if path.is_file():
+            return path
+    return None
+
+
 def bundled_names() -> list[str]:
-    return sorted(p.stem for p in default_packs_dir().glob("*.yaml"))
+    folder = default_packs_dir()
+    return sorted(p.stem for p in [*folder.glob("*.yaml"), *(folder / "parity").glob("*.yaml")])

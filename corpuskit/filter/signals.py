@@ -14,7 +14,7 @@ from functools import cached_property
 from itertools import chain
 from typing import Callable
 
-from corpuskit.filter.text import word_tokens, words
+from corpuskit.filter.text import paragraph_units, word_tokens, words
 
 _PARAGRAPHS = re.compile(r"\n{2,}")
 _LINE_BREAKS = re.compile(r"\n+")
@@ -124,6 +124,18 @@ class TextView:
         return _PARAGRAPHS.split(self.text.strip())
 
     @cached_property
+    def ws_words(self) -> list[str]:
+        """Words as the Gopher paper counts them: runs of non-space characters."""
+        return self.text.split()
+
+    @cached_property
+    def units(self) -> list[str]:
+        """The lines of edited news as line-level measures should see them: paragraphs of
+        hard-wrapped text rejoined, a one-line article cut into sentences
+        (corpuskit.filter.text.paragraph_units)."""
+        return paragraph_units(self.text)
+
+    @cached_property
     def gopher_lines(self) -> list[str]:
         """Gopher's lines: split at runs of line breaks."""
         return _LINE_BREAKS.split(self.text)
@@ -161,4 +173,4 @@ def ratio(part: float, whole: float) -> float:
 
 
 # The families register their signals on import.
-from corpuskit.filter import c4, fineweb, gopher  # noqa: E402,F401
+from corpuskit.filter import c4, fineweb, gopher, news, vi  # noqa: E402,F401

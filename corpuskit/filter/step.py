@@ -46,6 +46,10 @@ class FilterConfig:
     - lang_paragraphs: identify paragraphs one by one when the whole text's confidence is
       below `mixed_below` (auto), for every document (all), or never (off).
     - lang_sample: characters of the document the model reads (the cost is per character).
+    - lang_floor, lang_floors: the model's confidence a language needs (per language in
+      lang_floors, e.g. (("vi", 0.4),)); below it the document is `lang: und` (the guess
+      kept in `lang_guess`) and is judged by the packs' `default` sections, which every
+      language shares (the basic pack: enough words, letters, no mash, no spam).
     """
 
     mode: str = "drop"
@@ -56,6 +60,8 @@ class FilterConfig:
     lang_paragraphs: str = "auto"
     mixed_below: float = 0.8
     lang_sample: int = 300
+    lang_floor: float = 0.5
+    lang_floors: tuple[tuple[str, float], ...] = ()
 
     def __post_init__(self) -> None:
         if self.mode not in MODES:
@@ -71,6 +77,11 @@ class FilterConfig:
             raise ValueError("min_lang_confidence is between 0 and 1")
         if self.lang_sample < 50:
             raise ValueError("lang_sample is at least 50 characters")
+        floors = dict(self.lang_floors)
+        for value in [self.lang_floor, *floors.values()]:
+            if isinstance(value, bool) or not isinstance(value, (int, float)) or not 0 <= value <= 1:
+                raise ValueError("a language floor is a confidence from 0 to 1")
+        object.__setattr__(self, "lang_floors", tuple(sorted(floors.items())))
         object.__setattr__(self, "keep_lang", tuple(self.keep_lang))
         object.__setattr__(self, "pii_kinds", tuple(self.pii_kinds))
 
@@ -88,6 +99,11 @@ class Verdict:
 def language_of(doc: Doc, config: FilterConfig) -> tuple[dict, str | None, float]:
     """The language metadata for `doc`, its language and confidence."""
     guess = langid.identify(doc.text, config.lang_sample)
+    floor = dict(config.lang_floors).get(guess.lang, config.lang_floor) if guess.lang else 0.0
+    if guess.lang is not None and guess.confidence < floor:
+        meta = {"lang": "und", "lang_guess": guess.lang, "lang_confidence": guess.confidence,
+                "lang_reason": f"confidence {guess.confidence:.2f} below the floor {floor:g}"}
+        return meta, "und", guess.confidence
     meta: dict = {"lang": guess.lang, "lang_confidence": guess.confidence}
     if guess.script:
         meta["lang_script"] = guess.script
