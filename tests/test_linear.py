@@ -27,6 +27,8 @@ BOUNDED = {
     "split._DATELINE": "matched at the start of a lead's first 80 characters only",
     "filter.text._URL": "only ever fullmatched, on chunks of at most 2,048 characters",
     "filter.text._SUFFIX": "only ever searched in the last 8 characters of a chunk",
+    "filter.vi._TELEX": "only ever searched in words of at most 24 letters",
+    "filter.vi._VNI": "only ever matched on words of at most 24 letters",
 }
 SMALL, FACTOR, BOUND, TOO_FAST = 2500, 4, 9.0, 0.01
 

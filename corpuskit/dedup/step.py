@@ -588,8 +588,10 @@ class Dedup:
 
     def run(self, docs: Iterable[Doc], read_stats: Stats, on_duplicate=None, on_repeated=None,
             on_removed_line=None, raw_output: bool = False) -> Iterator[Doc]:
+        from corpuskit.errors import CorpuskitError
+
         work = self.work
-        succeeded = False
+        succeeded = resumable = False
         try:
             if not work.done("features"):
                 self.stage_one(docs, read_stats)
@@ -603,8 +605,13 @@ class Dedup:
             self._report_state()
             yield from self.stage_four(on_duplicate, on_repeated, on_removed_line, raw_output)
             succeeded = True
+        except CorpuskitError:
+            raise  # bad input or a usage error: a rerun must read again, so nothing is kept
+        except BaseException:
+            resumable = self.resumable  # killed, stopped, a crash: the finished stages are kept for a rerun
+            raise
         finally:
-            if succeeded or not self.resumable:
+            if succeeded or not resumable:
                 work.remove()
                 try:
                     work.path.parent.rmdir()  # the base folder, when nothing else is in it

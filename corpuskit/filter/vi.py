@@ -32,6 +32,7 @@ _MARKED = regex.compile(r"[^\x00-\x7f]")
 _TELEX = re.compile(r"(?:aa|ee|oo|aw|ow|uw|uow|dd)[a-z]*[sfrxj][a-z]*$|(?:aa|ee|oo|aw|ow|uw)[sfrxj]", re.I)
 _VNI = re.compile(r"^[a-z]+[1-9][a-z]*[1-9]?[a-z]*$", re.I)
 _ASCII_WORD = re.compile(r"[A-Za-z0-9]+")
+MAX_WORD = 24  # a syllable with its key strokes is shorter; the patterns above only see such words
 
 
 @signal("vi", VI)
@@ -46,7 +47,7 @@ def marked_syllable_share(view: TextView) -> float:
 def typing_residue_ratio(view: TextView) -> float:
     """Share of the plain-ASCII words that are Telex or VNI key strokes left in the text
     (`vieejt`, `nuwowcs`, `vie65t`). Edited text: 0 (a brand name or two)."""
-    words = [w for w in _ASCII_WORD.findall(view.text) if len(w) >= 3 and not w.isdigit()]
+    words = [w for w in _ASCII_WORD.findall(view.text) if 3 <= len(w) <= MAX_WORD and not w.isdigit()]
     if not words:
         return 0.0
     return sum(1 for w in words if _is_residue(w)) / len(words)
