@@ -320,38 +320,28 @@ def test_a_fifo_inside_an_input_folder_is_reported_not_opened(tmp_path):
 
 
 def _remove_deep(top: Path) -> None:
-    """Remove a deep tree without recursion (pytest's own clean-up would recurse too deep)."""
-    path = str(top)
-    while os.path.isdir(path):
-        fd = os.open(path, os.O_RDONLY)
-        try:
-            depth = 0
-            while True:  # go down to the deepest folder, one openat at a time
-                entries = os.listdir(fd)
-                folders = [e for e in entries if stat.S_ISDIR(os.stat(e, dir_fd=fd, follow_symlinks=False).st_mode)]
-                for entry in entries:
-                    if entry not in folders:
-                        os.unlink(entry, dir_fd=fd)
-                if not folders:
-                    break
-                new = os.open(folders[0], os.O_RDONLY, dir_fd=fd)
-                parent, fd = fd, new
-                os.close(parent)
-                depth += 1
-            if depth == 0:
-                os.close(fd)
-                fd = -1
-                os.rmdir(path)
-                return
-            # remove the deepest folder through its parent
-            up = os.open("..", os.O_RDONLY, dir_fd=fd)
-            name = next(e for e in os.listdir(up) if stat.S_ISDIR(os.stat(e, dir_fd=up, follow_symlinks=False).st_mode))
-            os.close(fd)
-            fd = up
-            os.rmdir(name, dir_fd=fd)
-        finally:
-            if fd >= 0:
-                os.close(fd)
+    """Remove a deep chain of folders without recursion (pytest's own clean-up would
+    recurse too deep): down once with openat, keeping each folder's descriptor, then up,
+    removing each child through its parent."""
+    stack = [(os.open(top, os.O_RDONLY), None)]
+    while True:
+        fd = stack[-1][0]
+        entries = os.listdir(fd)
+        child = None
+        for entry in entries:
+            if stat.S_ISDIR(os.stat(entry, dir_fd=fd, follow_symlinks=False).st_mode):
+                child = entry
+            else:
+                os.unlink(entry, dir_fd=fd)
+        if child is None:
+            break
+        stack.append((os.open(child, os.O_RDONLY, dir_fd=fd), child))
+    while len(stack) > 1:
+        fd, name = stack.pop()
+        os.close(fd)
+        os.rmdir(name, dir_fd=stack[-1][0])
+    os.close(stack[0][0])
+    os.rmdir(top)
 
 
 @pytest.fixture
@@ -416,12 +406,24 @@ def test_a_zstd_bomb_is_bad_input_and_the_run_goes_on(tmp_path):
 
 def test_a_gzip_bomb_of_text_is_bad_input(tmp_path):
     with gzip.open(tmp_path / "bomb.txt.gz", "wb", compresslevel=1) as handle:
-        for _ in range(80):
-            handle.write(b"a" * (1 << 20))
-    one_line_error(run("normalize", "bomb.txt.gz", cwd=tmp_path), 1, "bomb.txt.gz", "larger than 64 MB", "--max-doc-size")
-    result = run("normalize", "bomb.txt.gz", "--max-doc-size", "100MB", "--max-expansion", "1000", "-o", "o.jsonl",
-                 cwd=tmp_path)
+        for _ in range(3):
+            handle.write(b"a " * (1 << 19))
+    one_line_error(run("normalize", "bomb.txt.gz", "--max-doc-size", "2MiB", cwd=tmp_path), 1, "bomb.txt.gz",
+                   "larger than 2 MB", "--max-doc-size")
+    result = run("normalize", "bomb.txt.gz", "--max-doc-size", "4MiB", "-o", "o.jsonl", cwd=tmp_path)
     assert result.returncode == 0, result.stderr
+
+
+def test_the_default_bound_on_one_document(tmp_path):
+    from corpuskit.io import DEFAULT_LIMITS, read_documents
+    from corpuskit.errors import DataError
+
+    assert DEFAULT_LIMITS.max_doc_bytes == 64 * 2**20 and DEFAULT_LIMITS.max_expansion == 100
+    with gzip.open(tmp_path / "big.txt.gz", "wb", compresslevel=1) as handle:
+        for _ in range(65):
+            handle.write(b"a" * (1 << 20))
+    with pytest.raises(DataError, match="larger than 64 MB"):
+        list(read_documents([str(tmp_path / "big.txt.gz")]))
 
 
 def test_a_long_line_on_stdin_is_skipped_and_the_next_read(tmp_path):
