@@ -162,8 +162,11 @@ def test_side_files_appear_together_with_the_output(data):
 def test_a_signal_mid_run_leaves_no_file_and_no_process(tmp_path, command, signum):
     """The command is stopped while it waits for more input; every output is temporary then."""
     line = json.dumps({"id": "x", "text": "Một câu của bài.\nTheo TNO", "metadata": {}}, ensure_ascii=False) + "\n"
+    # SIGINT back to its default in the child: a shell that runs the tests in the background
+    # ignores it, and an ignored SIGINT is inherited (then ^C would mean nothing to corpuskit).
     process = subprocess.Popen([sys.executable, "-m", "corpuskit", *command], cwd=tmp_path, stdin=subprocess.PIPE,
-                               stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, start_new_session=True)
+                               stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, start_new_session=True,
+                               preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL))
     process.stdin.write(line.encode() * 3000)
     process.stdin.flush()
     deadline = time.monotonic() + 60
