@@ -245,7 +245,8 @@ def _add_rejected(out: Rejections, record: dict, config: ReportConfig, rng: rand
     out.per_filter[name] += 1
     out.per_lang[str(meta.get("lang"))] += 1
     out.where.setdefault(name, str(why.get("where", "")))
-    sample_of(out.samples, name, config.samples_per_rule, rng).add((str(record.get("id", "?")), why.get("value"), why.get("threshold"), str(record.get("text", ""))[:240]))
+    reason = why.get("reason") or f"value {why.get('value')} (threshold {why.get('threshold')})"
+    sample_of(out.samples, name, config.samples_per_rule, rng).add((str(record.get("id", "?")), str(reason), str(record.get("text", ""))[:240]))
 
 
 @dataclass
@@ -670,11 +671,11 @@ def render(title: str, stats: dict, removals: Removals | None, decisions: SplitD
         rows_html = []
         for name, n in dropped.most_common(config.top_rules):
             sample = rejections.samples.get(name) if rejections is not None else None
-            items = "".join(f"<li><code>{esc(d)}</code> value {esc(v)} (threshold {esc(t)}) — {esc(text)}</li>"
-                            for d, v, t, text in (sample.items if sample else []))
+            items = "".join(f"<li><code>{esc(d)}</code> {esc(reason)} — {esc(text)}</li>"
+                            for d, reason, text in (sample.items if sample else []))
             where = rejections.where.get(name, "") if rejections is not None else ""
             rows_html.append([f"<code>{esc(name)}</code>", _link(where), f"{n:,}", f"<ul class=samples>{items}</ul>"])
-        add(_table(["filter", "defined at", "dropped", "sample (value, threshold, start of text)"], rows_html, {2}))
+        add(_table(["filter", "defined at", "dropped", "sample (why, in words; start of text)"], rows_html, {2}))
     elif not filt:
         add("<p class=muted>The filter step did not run (no filter counts in the --stats files).</p>")
     add("</section>")

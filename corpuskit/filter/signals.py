@@ -149,6 +149,49 @@ class TextView:
         return cache[name]
 
 
+# What each signal measures, in words, and whether it is a share (shown in percent):
+# `--explain`, `--rejected` and the report say "alphabetic words 77% < 80%".
+LABELS: dict[str, tuple[str, bool]] = {
+    "word_count": ("words", False), "ws_word_count": ("words", False), "mean_word_length": ("mean word length", False),
+    "hash_ratio": ("# per word", True), "ellipsis_ratio": ("ellipses per word", True),
+    "bullet_lines_ratio": ("lines starting with a bullet", True), "ellipsis_lines_ratio": ("lines ending in an ellipsis", True),
+    "alpha_words_ratio": ("tokens with a letter", True), "alpha_ws_words_ratio": ("alphabetic words", True),
+    "stop_words": ("distinct stop words", False), "dup_para_ratio": ("repeated paragraphs", True),
+    "dup_para_char_ratio": ("characters in repeated paragraphs", True), "dup_line_ratio": ("repeated lines", True),
+    "dup_line_char_ratio": ("characters in repeated lines", True), "c4_sentences": ("sentences in kept lines", False),
+    "c4_lorem_ipsum": ("lorem ipsum", False), "c4_curly_bracket": ("curly brackets", False),
+    "c4_no_terminal_punct_lines": ("lines without end punctuation", True), "c4_javascript_lines": ("javascript lines", False),
+    "line_punct_ratio": ("lines ending in punctuation", True), "short_line_ratio": ("short lines", True),
+    "dup_line_char_share": ("characters in repeated lines", True), "newline_word_ratio": ("line breaks per word", True),
+    "sentence_count": ("sentences", False), "prose_unit_ratio": ("paragraphs that read as prose", True),
+    "short_unit_ratio": ("short paragraphs", True), "dup_unit_char_share": ("characters in repeated paragraphs", True),
+    "letter_share": ("letters among characters", True), "mash_word_ratio": ("words no language writes", True),
+    "code_unit_ratio": ("paragraphs of code", True), "marked_syllable_share": ("syllables with marks", True),
+    "typing_residue_ratio": ("words with Telex/VNI strokes", True),
+}
+
+
+def describe(signal_name: str, value, bounds: dict) -> str:
+    """A failed threshold in words: `alphabetic words 77% < 80%`, `sentences 1 < 2`."""
+    label, share = LABELS.get(signal_name, (signal_name.replace("_", " "), False))
+    if signal_name.startswith(("top_", "dup_")) and signal_name.endswith("gram_char_ratio"):
+        n = signal_name.split("_")[1].removesuffix("gram")
+        label, share = (f"characters in the most frequent {n}-gram" if signal_name.startswith("top_")
+                        else f"characters in repeated {n}-grams"), True
+
+    def shown(number) -> str:
+        if share:
+            return f"{number * 100:.3g}%"
+        return f"{number:g}" if isinstance(number, (int, float)) else str(number)
+
+    low, high = bounds.get("min"), bounds.get("max")
+    if low is not None and value < low:
+        return f"{label} {shown(value)} < {shown(low)}"
+    if high is not None and value > high:
+        return f"{label} {shown(value)} > {shown(high)}"
+    return f"{label} {shown(value)}"
+
+
 def compute(view: TextView, name: str) -> float:
     return SIGNALS[name].function(view)
 

@@ -27,7 +27,7 @@ from corpuskit.filter import langid
 from corpuskit.filter.pii import KINDS as PII_KINDS
 from corpuskit.filter.pii import redact
 from corpuskit.filter.packs import Pack
-from corpuskit.filter.signals import SIGNALS, TextView
+from corpuskit.filter.signals import SIGNALS, TextView, describe
 from corpuskit.stats import Stats
 
 MODES = ("drop", "tag")
@@ -126,7 +126,9 @@ def _language_failure(lang: str | None, confidence: float, keep: tuple[str, ...]
     if lang in keep and confidence >= min_confidence:
         return None
     return {"filter": name, "where": where, "signal": "lang", "value": lang, "confidence": confidence,
-            "threshold": {"keep": list(keep), "min_confidence": min_confidence}}
+            "threshold": {"keep": list(keep), "min_confidence": min_confidence},
+            "reason": f"language {lang} ({confidence:.0%}) not kept (keep {', '.join(keep)}"
+                      + (f" from {min_confidence:.0%})" if min_confidence else ")")}
 
 
 def judge(doc: Doc, packs: list[Pack], config: FilterConfig, lang: str | None, confidence: float,
@@ -158,7 +160,8 @@ def judge(doc: Doc, packs: list[Pack], config: FilterConfig, lang: str | None, c
             verdict.signals[f"{pack.name}.{threshold.signal}"] = value
             if threshold.fails(value):
                 verdict.failed.append({"filter": f"{pack.name}.{threshold.signal}", "where": threshold.where,
-                                       "signal": threshold.signal, "value": value, "threshold": threshold.bounds()})
+                                       "signal": threshold.signal, "value": value, "threshold": threshold.bounds(),
+                                       "reason": describe(threshold.signal, value, threshold.bounds())})
                 if stop_at_first:
                     return verdict
     return verdict
@@ -215,7 +218,7 @@ def explain(doc: Doc, verdict: Verdict, packs: list[Pack]) -> str:
     """Each signal with its value and threshold, the failing ones marked."""
     failed = {f["filter"]: f for f in verdict.failed}
     lines = [f"== {doc.id}  lang={verdict.lang} ({verdict.confidence:.2f})  "
-             + ("DROP by " + verdict.failed[0]["filter"] if verdict.failed else "KEEP")]
+             + ("DROP by " + verdict.failed[0]["filter"] + ": " + verdict.failed[0]["reason"] if verdict.failed else "KEEP")]
     for name in (f["filter"] for f in verdict.failed if f["signal"] == "lang"):
         lines.append(f"  ✗ {name}: {failed[name]['value']} not in {failed[name]['threshold']['keep']}")
     bounds = {f"{p.name}.{t.signal}": t for p in packs for sec in p.thresholds.values() for t in sec}
