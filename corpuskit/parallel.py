@@ -85,7 +85,7 @@ def _raise_or_report(record: dict, on_error: Callable[[DataError], None] | None)
     on_error(error)
 
 
-# Set in the main process just before the workers are forked; read by them.
+# A worker's state (its pool's transform, format, ...), set when the worker starts.
 _WORKER: dict = {}
 
 
@@ -170,14 +170,22 @@ def _map_work(batch: list[tuple[bytes, str | None]]):
     return _WORKER["function"]([doc_from_json(line, where or "batch") for line, where in batch])
 
 
+def _start_worker(parent: int, state: dict) -> None:
+    """A worker's start: it dies with the main process and holds its pool's state (given
+    to each pool's own workers, so that two pools, one feeding the other, never share it)."""
+    _die_with_parent(parent)
+    _WORKER.clear()
+    _WORKER.update(state)
+
+
 def _ordered_results(work: Callable, docs: Iterable[Doc | RawRecord], jobs: int, **state) -> Iterator:
     """`work(batch)` on forked workers, one result per batch, in input order; at most
     2 × jobs batches in flight. `state` is what the workers read from _WORKER."""
-    _WORKER.update(state)
     context = multiprocessing.get_context("fork")
     window: deque[Future] = deque()
     processes: list = []
-    with ProcessPoolExecutor(max_workers=jobs, mp_context=context, initializer=_die_with_parent, initargs=(os.getpid(),)) as pool:
+    with ProcessPoolExecutor(max_workers=jobs, mp_context=context, initializer=_start_worker,
+                             initargs=(os.getpid(), dict(state))) as pool:
         try:
             for batch in _batches(docs):
                 window.append(pool.submit(work, batch))
@@ -192,7 +200,6 @@ def _ordered_results(work: Callable, docs: Iterable[Doc | RawRecord], jobs: int,
         finally:
             for future in window:
                 future.cancel()
-            _WORKER.clear()
 
 
 def _worker_death(processes: list) -> BaseException:

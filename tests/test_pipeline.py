@@ -21,15 +21,29 @@ def offline(monkeypatch):
     monkeypatch.setenv("HF_DATASETS_OFFLINE", "1")
 
 
-def pipeline_file(folder: Path, output: str, extra: str = "") -> Path:
+def copies_file(folder: Path) -> Path:
+    """Pages that copy seed articles (one exact, one with a line added, one crediting the
+    original outlet): the dedup step has clusters to resolve."""
+    path = folder / "copies.jsonl"
+    seed = (ROOT / "seeds" / "002_66b468a2c10b3f44.txt").read_text(encoding="utf-8")
+    body = "\n".join(line for line in seed.splitlines() if len(line) > 60)
+    pages = [{"id": "copy-1", "text": body}, {"id": "copy-2", "text": body + "\nMột dòng thêm vào cuối bài."},
+             {"id": "copy-3", "text": body + "\nTheo Dân trí", "metadata": {"url": "https://x.example/3"}}]
+    path.write_text("".join(json.dumps(p, ensure_ascii=False) + "\n" for p in pages), encoding="utf-8")
+    return path
+
+
+def pipeline_file(folder: Path, output: str, extra: str = "", dedup: bool = False) -> Path:
     path = folder / f"{output}.yaml"
+    inputs = f"[{ROOT / 'seeds'}, {copies_file(folder)}]" if dedup else f"[{ROOT / 'seeds'}]"
+    dedup_step = "\n          - dedup: {threshold: 0.8}" if dedup else ""
     path.write_text(textwrap.dedent(f"""
         name: seeds-test
-        inputs: [{ROOT / 'seeds'}]
+        inputs: {inputs}
         steps:
           - normalize: {{tone: old}}
           - strip: {{rules: [{ROOT / 'rules'}]}}
-          - split: {{keep_teasers: false}}
+          - split: {{keep_teasers: false}}{dedup_step}
         export:
           output: {output}
           split: train=0.7,validation=0.3
@@ -75,13 +89,18 @@ def test_ray_engine_gives_the_same_dataset_as_local(tmp_path):
     broken = tmp_path / "broken.yaml"
     broken.write_text(f"inputs: [{bad}]\nexport: {{output: {tmp_path / 'never'}}}\n", encoding="utf-8")
     try:
-        assert CliRunner().invoke(cli, ["run", str(pipeline_file(tmp_path, "local")), "-j", "1", "-q"]).exit_code == 0
-        result = CliRunner().invoke(cli, ["run", str(pipeline_file(tmp_path, "onray")), "--engine", "ray", "-q"])
+        assert CliRunner().invoke(cli, ["run", str(pipeline_file(tmp_path, "local", dedup=True)), "-j", "1", "-q"]).exit_code == 0
+        assert CliRunner().invoke(cli, ["run", str(pipeline_file(tmp_path, "twojobs", dedup=True)), "-j", "2", "-q"]).exit_code == 0
+        result = CliRunner().invoke(cli, ["run", str(pipeline_file(tmp_path, "onray", dedup=True)), "--engine", "ray", "-q"])
         assert result.exit_code == 0, result.output
         failed = CliRunner().invoke(cli, ["run", str(broken), "--engine", "ray"])
     finally:
         ray.shutdown()
-    assert files_of(tmp_path / "local") == files_of(tmp_path / "onray")  # Parquet and card, byte for byte
+    # Parquet and card, byte for byte: the same kept documents with dedup features computed
+    # in this process, in two worker processes, and in Ray tasks
+    assert files_of(tmp_path / "local") == files_of(tmp_path / "onray") == files_of(tmp_path / "twojobs")
+    card = (tmp_path / "local" / "README.md").read_text(encoding="utf-8")
+    assert "copies removed in" in card and "0 exact and 0 near" not in card
     assert failed.exit_code == 1 and f"{bad}:2: malformed JSON" in failed.stderr and "Traceback" not in failed.output
     assert not (tmp_path / "never").exists()
 
