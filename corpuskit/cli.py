@@ -619,7 +619,7 @@ def _estimated_documents(inputs) -> int | None:
 
 def dedup_options(command: Callable) -> Callable:
     """The levels and settings of the dedup step (also used by pipelines)."""
-    from corpuskit.dedup.step import AGAINST_MODES, KEEP_RULES, LINE_MODES, DedupConfig
+    from corpuskit.dedup.config import AGAINST_MODES, KEEP_RULES, LINE_MODES, DedupConfig
 
     defaults = DedupConfig()
     return _apply([
@@ -654,7 +654,7 @@ def dedup_options(command: Callable) -> Callable:
 
 def _dedup_config(exact, near, threshold, shingle, num_perm, keep, line_mode, line_min_docs, against, against_ngram,
                   against_mode, memory_size, work_dir, jobs):
-    from corpuskit.dedup.step import DedupConfig
+    from corpuskit.dedup.config import DedupConfig
     from corpuskit.export import parse_size
 
     try:

@@ -132,7 +132,7 @@ def filter_schema() -> dict:
 
 def dedup_schema() -> dict:
     """The dedup step's options: the fields of DedupConfig (memory may be a size text)."""
-    from corpuskit.dedup.step import AGAINST_MODES, KEEP_RULES, LINE_MODES
+    from corpuskit.dedup.config import AGAINST_MODES, KEEP_RULES, LINE_MODES
 
     return {
         "type": ["object", "null"],
