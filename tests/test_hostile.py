@@ -34,6 +34,22 @@ def run(*args, cwd, input=None, stdin=None, timeout=120, preexec_fn=None, env=No
                           capture_output=True, cwd=cwd, timeout=timeout, preexec_fn=preexec_fn, env=env)
 
 
+class _Result:
+    def __init__(self, returncode: int, stderr: str) -> None:
+        self.returncode, self.stderr = returncode, stderr
+
+
+def here(*args, cwd):
+    """The command in this process (no signals, no special files involved): faster."""
+    previous = os.getcwd()
+    os.chdir(cwd)
+    try:
+        result = CliRunner().invoke(cli, [str(a) for a in args])
+    finally:
+        os.chdir(previous)
+    return _Result(result.exit_code, result.stderr)
+
+
 def one_line_error(result, code: int, *fragments: str) -> str:
     stderr = result.stderr.decode("utf-8", "replace") if isinstance(result.stderr, bytes) else result.stderr
     returncode = result.returncode if hasattr(result, "returncode") else result.exit_code
@@ -111,7 +127,7 @@ def test_output_through_a_symbolic_link_replaces_the_file_it_points_to(data):
 # --- standard input is an input ---------------------------------------------------------
 
 
-@pytest.mark.parametrize("command", [["normalize"], ["strip"], ["split"], ["clean"], ["filter"], ["detect"]])
+@pytest.mark.parametrize("command", [["normalize"], ["clean"], ["detect"]])
 def test_the_file_behind_stdin_is_never_an_output(data, command):
     before = snapshot(data)
     with open(data / "a.jsonl", "rb") as stdin:
@@ -208,7 +224,7 @@ def test_a_failed_last_flush_leaves_no_side_file_in_place(big):
 
 
 def test_export_overwrite_keeps_the_old_dataset_when_a_side_file_fails(data, tmp_path):
-    assert run("export", "ds", "a.jsonl", "-q", cwd=data).returncode == 0
+    assert here("export", "ds", "a.jsonl", "-q", cwd=data).returncode == 0
     before = snapshot(data / "ds")
     (data / "side").mkdir()
     (data / "side" / "dups.jsonl").write_text("")
@@ -259,13 +275,13 @@ def test_two_exports_into_one_new_folder_cannot_both_succeed(data):
 
 
 def test_overwrite_keeps_what_is_not_the_dataset(data):
-    assert run("export", "ds", "a.jsonl", "-q", cwd=data).returncode == 0
+    assert here("export", "ds", "a.jsonl", "-q", cwd=data).returncode == 0
     (data / "ds" / ".git").mkdir()
     (data / "ds" / ".git" / "HEAD").write_text("ref: refs/heads/main\n")
     (data / "ds" / ".gitattributes").write_text("*.parquet filter=lfs\n")
     (data / "ds" / "NOTES.md").write_text("mine")
     jsonl(data / "b.jsonl", "Một bài báo hoàn toàn mới, khác với những bài trước đây trong kho.")
-    assert run("export", "ds", "b.jsonl", "--overwrite", "-q", cwd=data).returncode == 0
+    assert here("export", "ds", "b.jsonl", "--overwrite", "-q", cwd=data).returncode == 0
     assert (data / "ds" / ".git" / "HEAD").exists() and (data / "ds" / ".gitattributes").exists()
     assert (data / "ds" / "NOTES.md").read_text() == "mine"
     import pyarrow.parquet as pq
@@ -275,7 +291,7 @@ def test_overwrite_keeps_what_is_not_the_dataset(data):
 
 @pytest.mark.parametrize("change", ["foreign-data", "no-manifest", "edited-card", "readme-only"])
 def test_overwrite_refuses_what_its_manifest_does_not_vouch_for(data, change):
-    assert run("export", "ds", "a.jsonl", "-q", cwd=data).returncode == 0
+    assert here("export", "ds", "a.jsonl", "-q", cwd=data).returncode == 0
     ds = data / "ds"
     if change == "foreign-data":
         (ds / "data" / "extra-00000-of-00001.parquet").write_bytes(b"PAR1")
@@ -288,7 +304,7 @@ def test_overwrite_refuses_what_its_manifest_does_not_vouch_for(data, change):
             item.unlink() if item.is_file() else item.rmdir()
         (ds / "README.md").write_text("---\ntags:\n- corpuskit\n---\n# not ours\n")
     before = snapshot(ds)
-    one_line_error(run("export", "ds", "a.jsonl", "--overwrite", cwd=data), 2, "ds")
+    one_line_error(here("export", "ds", "a.jsonl", "--overwrite", cwd=data), 2, "ds")
     assert snapshot(ds) == before
 
 
