@@ -83,7 +83,10 @@ build/report.html: build/dataset/README.md $(VENV)/.installed
 
 dataset: build/dataset/README.md build/report.html
 
+# The package is compiled to bytecode first: many tests start corpuskit as a process, and
+# where PYTHONDONTWRITEBYTECODE is set each start would compile it again.
 test: $(VENV)/.installed-test native
+	$(BIN)/python -m compileall -q corpuskit
 	$(BIN)/python -m pytest -q -n auto
 
 # A long property-based campaign over every command with hostile inputs (tests/test_fuzz.py).
