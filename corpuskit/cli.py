@@ -18,6 +18,7 @@ from corpuskit.detect import DetectConfig, detect, draft_rules
 from corpuskit.io import Reader, Writer
 from corpuskit.legacy import ENCODINGS
 from corpuskit.normalize import TONE_STYLES, NormalizeConfig, normalize
+from corpuskit.native import status as native_status
 from corpuskit.native import tell_once
 from corpuskit.outputs import Interrupted, Outputs, install_signal_handlers, shown, write_stats
 from corpuskit.parallel import MAX_JOBS, Side, default_jobs, run_parallel
@@ -34,7 +35,7 @@ Transform = Callable[[Iterable[Doc], Stats], Iterator[Doc]]
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
-@click.version_option(__version__, prog_name="corpuskit")
+@click.version_option(__version__, prog_name="corpuskit", message=f"%(prog)s, version %(version)s (core: {native_status()})")
 @click.option("--debug", is_flag=True, help="Show a traceback on errors.")
 @click.pass_context
 def cli(ctx: click.Context, debug: bool) -> None:
