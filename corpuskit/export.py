@@ -418,6 +418,9 @@ def _filter_lines(pipeline: dict) -> list[str]:
     langs = ", ".join(f"{md(lang)} {n:,}" for lang, n in sorted(pipeline.get("filter_lang", {}).items(), key=lambda kv: (-kv[1], kv[0])))
     out = [f"- filter: {counts.get('documents_in', 0):,} documents in, {counts.get('documents_kept', 0):,} kept, "
            f"{counts.get('documents_dropped', 0):,} dropped; languages: {langs or 'none'}"]
+    tokens = pipeline.get("filter_tokens", {})
+    if tokens:
+        out.append(f"  - words (syllables in Vietnamese): {tokens.get('words_in', 0):,} in, {tokens.get('words_kept', 0):,} kept")
     dropped = pipeline.get("filter_dropped", {})
     if dropped:
         out += ["", "  | filter | documents dropped |", "  |---|---:|"]

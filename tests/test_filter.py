@@ -355,3 +355,11 @@ def test_filter_stream_function_from_python():
     # too short to tell its language: only the packs with a default section judge it
     assert stats.get("filter_dropped", "basic.word_count") == 1 and stats.get("filter_lang", "None") == 1
     assert stats.get("filter_dropped", "gopher.word_count") == 1
+
+
+def test_words_are_counted_in_and_kept(tmp_path):
+    data = jsonl(("good", GOOD_EN), ("short", "A short note."))
+    result = run(["filter", "-", "--stats", str(tmp_path / "s.json")], data)
+    assert result.exit_code == 0, result.output
+    tokens = json.loads((tmp_path / "s.json").read_text())["filter_tokens"]
+    assert tokens == {"words_in": len(GOOD_EN.split()) + 3, "words_kept": len(GOOD_EN.split())}

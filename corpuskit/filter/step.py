@@ -181,6 +181,8 @@ def filter_documents(
     tag = config.mode == "tag"
     for doc in docs:
         stats.add("filter", "documents_in")
+        words = len(doc.text.split())  # whitespace words: syllables in Vietnamese
+        stats.add("filter_tokens", "words_in", words)
         meta, lang, confidence = language_of(doc, config)
         stats.add("filter_lang", str(lang))
         verdict = judge(doc, packs, config, lang, confidence, stop_at_first=not tag and on_verdict is None)
@@ -206,6 +208,7 @@ def filter_documents(
                 for kind, count in counts.items():
                     stats.add("filter_pii", kind, count)
         stats.add("filter", "documents_kept")
+        stats.add("filter_tokens", "words_kept", words)
         yield Doc(doc.id, text, metadata)
 
 
