@@ -98,6 +98,7 @@ bench: $(VENV)/.installed native
 	$(BIN)/python benchmarks/bench_strip.py
 	$(BIN)/python benchmarks/bench_clean.py
 	$(BIN)/python benchmarks/bench_export.py
+	$(BIN)/python benchmarks/bench_dedup.py --docs 200000
 	$(BIN)/python benchmarks/bench_hostile.py
 	$(BIN)/pip install --quiet --disable-pip-version-check -e ".[bench]"
 	$(BIN)/python benchmarks/bench_pipeline.py
