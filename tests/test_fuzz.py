@@ -96,6 +96,8 @@ COMMANDS = {
     "clean-jobs": ["clean", "{in}", "-o", "out.jsonl", "--stats", "stats.json", "-j", "2"],
     "detect": ["detect", "{in}", "-o", "draft.yaml", "--min-docs", "1", "-j", "1"],
     "export": ["export", "ds", "{in}", "--duplicates", "dups.jsonl", "--stats", "stats.json", "-q"],
+    "dedup": ["dedup", "{in}", "-o", "out.jsonl", "--duplicates", "dups.jsonl", "--lines", "remove", "--line-min-docs", "2",
+              "--removed", "removed.jsonl", "--stats", "stats.json", "-q"],
 }
 OUTPUTS = {"out.jsonl", "stats.json", "removed.jsonl", "report.jsonl", "draft.yaml", "dups.jsonl", "ds"}
 
@@ -162,3 +164,8 @@ def test_detect_survives_hostile_input(case):
 @given(hostile_input())
 def test_export_survives_hostile_input(case):
     check_command("export", *case)
+
+
+@given(hostile_input())
+def test_dedup_survives_hostile_input(case):
+    check_command("dedup", *case)
