@@ -228,31 +228,18 @@ pub fn python_space(text: &[u8], i: usize) -> usize {
     }
 }
 
-/// One hash per line of the text (split at b'\n'): the line's words joined by one space.
+/// One hash per line of the text (split at b'\n'): the line's canonical form (`collapse`).
 pub fn line_hashes(text: &[u8]) -> Vec<u64> {
-    let mut out = Vec::new();
-    let mut buffer: Vec<u8> = Vec::new();
-    for line in text.split(|&b| b == b'\n') {
-        buffer.clear();
-        let mut i = 0;
-        let mut pending_space = false;
-        while i < line.len() {
-            let width = python_space(line, i);
-            if width > 0 {
-                pending_space = !buffer.is_empty();
-                i += width;
-                continue;
+    text.split(|&b| b == b'\n')
+        .map(|line| {
+            let canonical = collapse(line);
+            if canonical.is_empty() {
+                0
+            } else {
+                xxh3_64(&canonical)
             }
-            if pending_space {
-                buffer.push(b' ');
-                pending_space = false;
-            }
-            buffer.push(line[i]);
-            i += 1;
-        }
-        out.push(if buffer.is_empty() { 0 } else { xxh3_64(&buffer) });
-    }
-    out
+        })
+        .collect()
 }
 
 /// The hashes of every run of `n` words (split at Python whitespace) of a text, for

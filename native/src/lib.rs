@@ -18,6 +18,13 @@ impl From<BatchError> for PyErr {
     }
 }
 
+/// Hashes of every text as one u64 array, and how many each text has (u32).
+fn flattened(py: Python<'_>, per_text: Vec<Vec<u64>>) -> (Bound<'_, PyBytes>, Bound<'_, PyBytes>) {
+    let counts: Vec<u32> = per_text.iter().map(|h| h.len() as u32).collect();
+    let flat: Vec<u64> = per_text.concat();
+    (PyBytes::new(py, &u64_bytes(&flat)), PyBytes::new(py, &u32_bytes(&counts)))
+}
+
 fn threads_ok(threads: usize) -> PyResult<usize> {
     if threads == 0 || threads > 256 {
         return Err(PyValueError::new_err("threads must be between 1 and 256"));
@@ -154,9 +161,7 @@ fn line_hashes<'py>(py: Python<'py>, blob: &[u8], offsets: &[u8], threads: usize
     let threads = threads_ok(threads)?;
     let batch = Batch::new(blob, offsets)?;
     let per_text = py.detach(|| batch.map(threads, |_, text| hashing::line_hashes(text)));
-    let counts: Vec<u32> = per_text.iter().map(|h| h.len() as u32).collect();
-    let flat: Vec<u64> = per_text.concat();
-    Ok((PyBytes::new(py, &u64_bytes(&flat)), PyBytes::new(py, &u32_bytes(&counts))))
+    Ok(flattened(py, per_text))
 }
 
 /// Hashes of every run of n words of every text (u64 each) and their number per text (u32).
@@ -165,9 +170,7 @@ fn ngram_hashes<'py>(py: Python<'py>, blob: &[u8], offsets: &[u8], n: usize, thr
     let threads = threads_ok(threads)?;
     let batch = Batch::new(blob, offsets)?;
     let per_text = py.detach(|| batch.map(threads, |_, text| hashing::ngram_hashes(text, n)));
-    let counts: Vec<u32> = per_text.iter().map(|h| h.len() as u32).collect();
-    let flat: Vec<u64> = per_text.concat();
-    Ok((PyBytes::new(py, &u64_bytes(&flat)), PyBytes::new(py, &u32_bytes(&counts))))
+    Ok(flattened(py, per_text))
 }
 
 /// Union-find over the partition files (see link.rs): the root of every document (u32),
