@@ -362,6 +362,7 @@ def _pipeline_lines(pipeline: dict) -> list[str]:
     read = pipeline.get("read", {})
     if read:
         out.append(f"- read: {read.get('files', 0):,} input files, {read.get('documents', 0):,} documents")
+    out += extract_lines(pipeline)
     normalize = pipeline.get("normalize", {})
     if normalize:
         changed = ", ".join(f"{k.removeprefix('changed_by_')} {v:,}" for k, v in sorted(normalize.items()) if k.startswith("changed_by_"))
@@ -385,6 +386,38 @@ def _pipeline_lines(pipeline: dict) -> list[str]:
                    f"{split.get('teasers', 0):,} teasers found, {split.get('teasers_dropped', 0):,} dropped")
     out += _filter_lines(pipeline)
     return out
+
+
+def extract_lines(pipeline: dict) -> list[str]:
+    """The extract step's counters: pages, documents, pages without one, records skipped.
+
+    >>> extract_lines({"extract": {"records": 9, "pages": 4, "documents": 3, "no_text": 1},
+    ...                "extract_skipped": {"request_records": 4, "not_html": 1}})
+    ['- extract: 9 records, 4 pages → 3 documents; no document: no article text 1; records skipped: not HTML 1, requests 4']
+    """
+    counts = pipeline.get("extract", {})
+    if not counts:
+        return []
+    failed = ", ".join(f"{label} {counts[key]:,}" for key, label in (("no_text", "no article text"), ("timeout", "time limit"),
+                                                                     ("error", "extractor error")) if counts.get(key))
+    skipped = pipeline.get("extract_skipped", {})
+    skipped_text = ", ".join(f"{SKIP_REASONS.get(key, key.replace('_', ' '))} {n:,}" for key, n in sorted(skipped.items()))
+    line = (f"- extract: {counts.get('records', 0):,} records, {counts.get('pages', 0):,} pages → "
+            f"{counts.get('documents', 0):,} documents")
+    if failed:
+        line += f"; no document: {failed}"
+    if skipped_text:
+        line += f"; records skipped: {skipped_text}"
+    return [line]
+
+
+# How the extract step's skip reasons read in the card and the report.
+SKIP_REASONS = {
+    "request_records": "requests", "warcinfo_records": "archive info", "metadata_records": "metadata",
+    "revisit_records": "revisits", "not_html": "not HTML", "empty_body": "empty", "too_large": "too large",
+    "damaged_archive": "damaged archive", "cut_off_record": "cut off", "not_a_page_file": "not a page file",
+    "no_html_field": "no HTML field",
+}
 
 
 def _dedup_lines(pipeline: dict) -> list[str]:

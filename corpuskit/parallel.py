@@ -128,7 +128,11 @@ ERROR = "\x00error"  # side-record name of a JSON line that a worker could not p
 def _parse(batch: list[tuple[bytes, str | None]], stats: Stats, errors: list) -> list[Doc]:
     """The batch's documents; a malformed line is counted and reported as the reader would."""
     docs = []
-    for line, where in batch:
+    for item in batch:
+        if not isinstance(item, tuple):  # an object sent as it is (extract's pages)
+            docs.append(item)
+            continue
+        line, where = item
         try:
             docs.append(doc_from_json(line, where or "batch"))
         except DataError as error:
@@ -155,8 +159,15 @@ def _batches(docs: Iterable[Doc | RawRecord]) -> Iterator[list[tuple[bytes, str 
     for doc in docs:
         if isinstance(doc, RawRecord):
             line, where = doc.line, doc.where
-        else:
+        elif isinstance(doc, Doc):
             line, where = doc.to_json_bytes(), None
+        else:  # another picklable item with a size (extract's pages): sent as it is
+            batch.append(doc)
+            size += doc.size
+            if len(batch) >= BATCH_DOCS or size >= BATCH_BYTES:
+                yield batch
+                batch, size = [], 0
+            continue
         batch.append((line, where))
         size += len(line)
         if len(batch) >= BATCH_DOCS or size >= BATCH_BYTES:

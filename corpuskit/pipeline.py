@@ -3,6 +3,7 @@
     name: news
     inputs: [seeds/]                    # files, folders, globs; relative to this file
     steps:
+      - extract: {engine: trafilatura}  # optional, first: inputs are HTML/WARC (ExtractConfig fields)
       - normalize: {tone: old}          # NormalizeConfig fields
       - strip: {rules: [rules/]}        # rule files or folders, relative to this file
       - split: {keep_teasers: false}
@@ -42,7 +43,7 @@ from corpuskit.split import SplitConfig
 from corpuskit.steps import chain_steps
 from corpuskit.stats import Stats
 
-STEPS = ("normalize", "strip", "split", "filter", "dedup")
+STEPS = ("extract", "normalize", "strip", "split", "filter", "dedup")
 PIPELINE_KEYS = {"name", "description", "inputs", "steps", "export"}
 EXPORT_KEYS = {"output", "split", "max_shard_size", "dedup", "near_dup", "overwrite", "save_to_disk", "name"}
 
@@ -57,10 +58,29 @@ class Pipeline:
     export: ExportConfig = ExportConfig()
     rule_sources: list[str] = field(default_factory=list)  # rule files and folders the steps read
     dedup: Any = None  # DedupConfig of a dedup step, run after the per-page steps
+    extract: Any = None  # ExtractConfig of an extract step: the inputs are pages, not text
 
     def transform(self) -> Callable[[Iterable[Doc], Stats], Iterator[Doc]]:
-        """The steps as one stream function (what `corpuskit clean` builds from its options)."""
-        return chain_steps(self.steps)
+        """The steps as one stream function (what `corpuskit clean` builds from its options);
+        with an extract step, a function of pages."""
+        steps = chain_steps(self.steps)
+        if self.extract is None:
+            return steps
+        from corpuskit.extract import extract
+
+        config = self.extract
+        return lambda pages, stats: steps(extract(pages, config, stats), stats)
+
+    def reader(self, inputs, **options):
+        """The reader of this pipeline's inputs: pages with an extract step, else documents."""
+        if self.extract is None:
+            from corpuskit.io import Reader
+
+            return Reader(inputs, **options)
+        from corpuskit.extract import PageReader
+
+        options.pop("legacy", None)
+        return PageReader(inputs, max_page_bytes=self.extract.max_page_bytes, html_field=self.extract.html_field, **options)
 
 
 def _fail(path: str, line: int | None, message: str) -> UsageError:
@@ -119,7 +139,20 @@ def load_pipeline(path: str | Path) -> Pipeline:
         if len(names) != 1 or names[0] not in STEPS:
             raise _fail(path, at, f"each step is one of {', '.join(STEPS)}, e.g. '- normalize: {{tone: old}}'")
         step, options = names[0], entry[names[0]]
-        if step == "dedup":
+        if step == "extract":
+            from corpuskit.extract import ExtractConfig
+
+            options = dict(options or {})
+            if isinstance(options.get("max_page_bytes"), str):
+                try:
+                    options["max_page_bytes"] = parse_size(options["max_page_bytes"], "extract.max_page_bytes")
+                except UsageError as exc:
+                    raise _fail(path, at, str(exc)) from None
+            try:
+                steps.append((step, _options(path, at, ExtractConfig, options, step)))
+            except UsageError as exc:
+                raise _fail(path, at, str(exc)) from None
+        elif step == "dedup":
             from corpuskit.dedup import DedupConfig
 
             options = dict(options or {})
@@ -166,9 +199,10 @@ def load_pipeline(path: str | Path) -> Pipeline:
             rule_sources.extend(paths)
             steps.append((step, load_rules(paths)))
     if [s for s, _ in steps] != sorted((s for s, _ in steps), key=STEPS.index) or len({s for s, _ in steps}) != len(steps):
-        raise _fail(path, lines.get("steps"), "steps run in the order normalize, strip, split, filter, dedup, each at most once")
+        raise _fail(path, lines.get("steps"), "steps run in the order extract, normalize, strip, split, filter, dedup, each at most once")
     dedup_config = next((c for s, c in steps if s == "dedup"), None)
-    steps = [(s, c) for s, c in steps if s != "dedup"]
+    extract_config = next((c for s, c in steps if s == "extract"), None)
+    steps = [(s, c) for s, c in steps if s not in ("dedup", "extract")]
     export_data = data.get("export") or {}
     at = lines.get("export")
     if not isinstance(export_data, dict) or not export_data.get("output"):
@@ -204,7 +238,7 @@ def load_pipeline(path: str | Path) -> Pipeline:
 
         config = _replace(config, dedup=False)
     return Pipeline(path, name, [local(i) for i in inputs], steps, local(export_data["output"]), config, rule_sources,
-                    dedup_config)
+                    dedup_config, extract_config)
 
 
 # --- engines -------------------------------------------------------------------------
@@ -213,7 +247,6 @@ def load_pipeline(path: str | Path) -> Pipeline:
 def run_local(pipeline: Pipeline, jobs: int = 1, skip_bad: bool = False, on_error=None, outputs=None, limits=None) -> Stats:
     """Read, transform (in `jobs` processes), deduplicate and export in this machine."""
     from corpuskit.doc import doc_from_json
-    from corpuskit.io import Reader
     from corpuskit.parallel import run_parallel
 
     stats = Stats()
@@ -224,7 +257,7 @@ def run_local(pipeline: Pipeline, jobs: int = 1, skip_bad: bool = False, on_erro
         if on_error is not None:
             on_error(error)
 
-    reader = Reader(pipeline.inputs, on_error=record, stats=stats, **({"limits": limits} if limits is not None else {}))
+    reader = pipeline.reader(pipeline.inputs, on_error=record, stats=stats, **({"limits": limits} if limits is not None else {}))
     transform = pipeline.transform()
     if jobs > 1:
         docs: Iterable[Doc] = (doc_from_json(line, "worker") for line in run_parallel(transform, reader, stats, "jsonl", jobs))
@@ -276,7 +309,21 @@ def _renamed(doc: Doc, names: dict[str, str]) -> Doc:
     return Doc(name, doc.text, metadata)
 
 
-def _process_files(batch: dict, transform, legacy: str, limits=None, dedup_config=None) -> dict:
+def _renamed_page(page, names: dict[str, str]):
+    """A page read by absolute path, named (id, path, source) as the driver named its file."""
+    for absolute, name in names.items():
+        if absolute == name:
+            continue
+        if page.id == absolute:
+            page.id = name
+        if page.source and page.source.startswith(absolute):
+            page.source = name + page.source[len(absolute):]
+        if page.metadata.get("path") == absolute:
+            page.metadata["path"] = name
+    return page
+
+
+def _process_files(batch: dict, transform, legacy: str, limits=None, dedup_config=None, pipeline=None) -> dict:
     """A Ray Data batch: read these files, apply the steps; documents and counts as rows.
     With a dedup step, the dedup features of the batch's documents are computed here too
     and travel as one more row (kind "features"), after the documents they describe."""
@@ -291,9 +338,13 @@ def _process_files(batch: dict, transform, legacy: str, limits=None, dedup_confi
     # Files are read by absolute path (a worker's folder may differ) under the name the
     # driver gave them, so that ids are those of the local engine.
     names = {str(a): str(n) for a, n in zip(batch["absolute"], batch["path"])}
-    reader = Reader(list(names), legacy=legacy, on_error=lambda e: errors.append(str(e)), stats=stats,
-                    **({"limits": limits} if limits is not None else {}))
-    renamed = (_renamed(doc, names) for doc in reader)
+    options = {"limits": limits} if limits is not None else {}
+    if pipeline is not None and pipeline.extract is not None:
+        reader = pipeline.reader(list(names), on_error=lambda e: errors.append(str(e)), stats=stats, **options)
+        renamed = (_renamed_page(page, names) for page in reader)
+    else:
+        reader = Reader(list(names), legacy=legacy, on_error=lambda e: errors.append(str(e)), stats=stats, **options)
+        renamed = (_renamed(doc, names) for doc in reader)
     for doc in transform(renamed, stats):
         rows["kind"].append("doc")
         rows["id"].append(doc.id)
@@ -358,7 +409,8 @@ def run_ray(pipeline: Pipeline, address: str | None = None, num_cpus: int | None
         files_per_task = max(1, min(64, len(paths) // (4 * max(1, int(ray.available_resources().get("CPU", 1)))) or 1))
         dataset = ray.data.from_items([{"path": p, "absolute": os.path.abspath(p)} for p in paths]).map_batches(
             _process_files, batch_size=files_per_task, batch_format="numpy",
-            fn_kwargs={"transform": pipeline.transform(), "legacy": legacy, "limits": limits, "dedup_config": pipeline.dedup},
+            fn_kwargs={"transform": pipeline.transform(), "legacy": legacy, "limits": limits, "dedup_config": pipeline.dedup,
+                       "pipeline": pipeline},
         )
         stats = Stats()
         problems: list[DataError] = []

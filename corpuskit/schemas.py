@@ -104,6 +104,21 @@ def options_schema(config_class: type, choices: dict[str, tuple[str, ...]] | Non
     return {"type": ["object", "null"], "additionalProperties": False, "properties": properties}
 
 
+def extract_schema() -> dict:
+    """The extract step's options: the fields of ExtractConfig (sizes as numbers of bytes
+    or text such as 16MiB)."""
+    from corpuskit.extract.engines import ENGINES
+    from corpuskit.extract.step import ExtractConfig
+
+    schema = options_schema(ExtractConfig, {"engine": tuple(ENGINES)})
+    properties = schema["properties"]
+    properties["timeout"] = {"type": "number", "exclusiveMinimum": 0, "x-expect": "seconds per page"}
+    properties["html_field"] = {"type": ["string", "null"], "minLength": 1}
+    properties["max_page_bytes"] = {"type": ["integer", "string"], "x-expect": "a size such as 16MiB"}
+    properties["min_chars"] = {"type": "integer", "minimum": 1}
+    return schema
+
+
 def filter_schema() -> dict:
     """The filter step's options: its packs and the fields of FilterConfig."""
     from corpuskit.filter.pii import KINDS
@@ -167,13 +182,14 @@ def pipeline_schema() -> dict:
         "maxProperties": 1,
         "additionalProperties": False,
         "properties": {
+            "extract": extract_schema(),
             "normalize": options_schema(NormalizeConfig, {"tone": TONE_STYLES, "legacy": ("auto", "off", *ENCODINGS)}),
             "strip": {"type": ["object", "null"], "additionalProperties": False, "properties": {"rules": STRING_OR_LIST}},
             "split": options_schema(SplitConfig),
             "filter": filter_schema(),
             "dedup": dedup_schema(),
         },
-        "x-expect": "one of normalize, strip, split, filter, dedup with its options, e.g. '- normalize: {tone: old}'",
+        "x-expect": "one of extract, normalize, strip, split, filter, dedup with its options, e.g. '- normalize: {tone: old}'",
     }
     return {
         "$schema": "https://json-schema.org/draft/2020-12/schema",

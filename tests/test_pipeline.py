@@ -79,6 +79,50 @@ def test_local_engine_with_jobs_gives_the_same_bytes(tmp_path):
     assert files_of(tmp_path / "one") == files_of(tmp_path / "two")
 
 
+def web_pipeline(folder: Path, output: str) -> Path:
+    """A crawl (a WARC of news pages) through extract, the per-page steps and export."""
+    import io
+
+    from warcio.statusandheaders import StatusAndHeaders
+    from warcio.warcwriter import WARCWriter
+
+    warc = folder / "crawl.warc.gz"
+    if not warc.exists():
+        seed = (ROOT / "seeds" / "002_66b468a2c10b3f44.txt").read_text(encoding="utf-8")
+        paragraphs = [line for line in seed.splitlines() if len(line) > 80]
+        with open(warc, "wb") as handle:
+            writer = WARCWriter(handle, gzip=True)
+            for i in range(4):
+                body = "".join(f"<p>{p}</p>" for p in paragraphs[i:] + paragraphs[:i])
+                html = (f'<html lang="vi"><head><meta charset="utf-8"><title>Tin số {i}</title></head><body>'
+                        f'<nav><a href="/">Trang chủ</a></nav><article><h1>Tin số {i}</h1>{body}</article></body></html>')
+                headers = StatusAndHeaders("200 OK", [("Content-Type", "text/html; charset=utf-8")], protocol="HTTP/1.1")
+                writer.write_record(writer.create_warc_record(f"https://news.example/{i}", "response",
+                                                              payload=io.BytesIO(html.encode()), http_headers=headers))
+    path = folder / f"{output}.yaml"
+    path.write_text(textwrap.dedent(f"""
+        name: web
+        inputs: [{warc}]
+        steps:
+          - extract: {{max_page_bytes: 4MiB}}
+          - normalize: {{}}
+          - strip: {{rules: [{ROOT / 'rules'}]}}
+        export: {{output: {output}}}
+    """), encoding="utf-8")
+    return path
+
+
+def test_a_pipeline_can_start_from_web_pages(tmp_path):
+    for name, jobs in (("one", "1"), ("two", "2")):
+        result = CliRunner().invoke(cli, ["run", str(web_pipeline(tmp_path, name)), "-j", jobs, "--stats", str(tmp_path / f"{name}.json")])
+        assert result.exit_code == 0, result.output
+        assert "4 pages → 4 documents" in result.stderr
+    assert files_of(tmp_path / "one") == files_of(tmp_path / "two")
+    assert json.loads((tmp_path / "one.json").read_text())["extract"]["documents"] == 4
+    card = (tmp_path / "one" / "README.md").read_text(encoding="utf-8")
+    assert "extract" in card
+
+
 def test_ray_engine_gives_the_same_dataset_as_local(tmp_path):
     pytest.importorskip("ray")
     import ray
@@ -94,11 +138,14 @@ def test_ray_engine_gives_the_same_dataset_as_local(tmp_path):
         result = CliRunner().invoke(cli, ["run", str(pipeline_file(tmp_path, "onray", dedup=True)), "--engine", "ray", "-q"])
         assert result.exit_code == 0, result.output
         failed = CliRunner().invoke(cli, ["run", str(broken), "--engine", "ray"])
+        web = [CliRunner().invoke(cli, ["run", str(web_pipeline(tmp_path, name)), *engine, "-q"])
+               for name, engine in (("weblocal", ["-j", "1"]), ("webray", ["--engine", "ray"]))]
     finally:
         ray.shutdown()
     # Parquet and card, byte for byte: the same kept documents with dedup features computed
     # in this process, in two worker processes, and in Ray tasks
     assert files_of(tmp_path / "local") == files_of(tmp_path / "onray") == files_of(tmp_path / "twojobs")
+    assert [r.exit_code for r in web] == [0, 0] and files_of(tmp_path / "weblocal") == files_of(tmp_path / "webray")
     card = (tmp_path / "local" / "README.md").read_text(encoding="utf-8")
     assert "copies removed in" in card and "0 exact and 0 near" not in card
     assert failed.exit_code == 1 and f"{bad}:2: malformed JSON" in failed.stderr and "Traceback" not in failed.output
@@ -106,13 +153,15 @@ def test_ray_engine_gives_the_same_dataset_as_local(tmp_path):
 
 
 @pytest.mark.parametrize("body,message", [
-    ("inputs: [x]\nsteps:\n  - clean: {}\nexport: {output: o}\n", ":3: steps[0]: unknown key 'clean' (allowed: dedup, filter, normalize, split, strip)"),
+    ("inputs: [x]\nsteps:\n  - clean: {}\nexport: {output: o}\n", ":3: steps[0]: unknown key 'clean' (allowed: dedup, extract, filter, normalize, split, strip)"),
     ("inputs: [x]\nsteps:\n  - normalize: {tones: new}\nexport: {output: o}\n", ":3: steps[0].normalize: unknown key 'tones'"),
     ("inputs: [x]\nsteps: []\nexport: {}\n", ":3: export: 'output' is missing: expected a mapping with an output folder"),
     ("inputs: [x]\nexport: {output: o, shards: 3}\n", ":2: export: unknown key 'shards'"),
     ("inputs: [x]\noutput: o\n", ":2: unknown key 'output'"),
     ("inputs: [x\n", ":2: invalid YAML"),
-    ("inputs: [x]\nsteps:\n  - split: {}\n  - normalize: {}\nexport: {output: o}\n", "steps run in the order normalize, strip, split"),
+    ("inputs: [x]\nsteps:\n  - split: {}\n  - normalize: {}\nexport: {output: o}\n", "steps run in the order extract, normalize, strip, split"),
+    ("inputs: [x]\nsteps:\n  - extract: {engine: lynx}\nexport: {output: o}\n", ":3: steps[0].extract.engine"),
+    ("inputs: [x]\nsteps:\n  - extract: {timeout: -1}\nexport: {output: o}\n", ":3: steps[0].extract.timeout"),
 ])
 def test_pipeline_file_errors_name_file_and_line(tmp_path, body, message):
     path = tmp_path / "p.yaml"
