@@ -11,7 +11,7 @@ SPLIT  ?= train=0.98,validation=0.02
 
 NATIVE := $(wildcard native/src/*.rs) native/Cargo.toml native/Cargo.lock native/pyproject.toml
 
-.PHONY: dataset test fuzz lint bench clean native wheel
+.PHONY: dataset test fuzz lint bench clean native wheel web
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -83,6 +83,22 @@ build/report.html: build/dataset/README.md $(VENV)/.installed
 
 dataset: build/dataset/README.md build/report.html
 
+# Web pages: `make web PAGES="crawl.warc.gz saved-pages/"` extracts the articles of HTML files,
+# folders and WARC/ARC archives, cleans and filters them, and writes build/web/report.html.
+PAGES ?=
+web: $(VENV)/.installed | native
+	@test -n "$(PAGES)" || { echo 'make web PAGES="crawl.warc.gz pages/": HTML files, folders or WARC/ARC archives'; exit 2; }
+	@mkdir -p build/web
+	$(BIN)/corpuskit extract $(PAGES) -o build/web/extracted.jsonl --failed build/web/failed.jsonl --stats build/web/extracted.stats.json
+	$(BIN)/corpuskit clean build/web/extracted.jsonl -o build/web/articles.jsonl --removed build/web/removed.jsonl \
+		--report build/web/split.report.jsonl --stats build/web/articles.stats.json
+	$(BIN)/corpuskit filter build/web/articles.jsonl -o build/web/filtered.jsonl --rejected build/web/rejected.jsonl \
+		--stats build/web/filtered.stats.json
+	$(BIN)/corpuskit report -o build/web/report.html --stats build/web/extracted.stats.json --stats build/web/articles.stats.json \
+		--stats build/web/filtered.stats.json --removed build/web/removed.jsonl --split-report build/web/split.report.jsonl \
+		--rejected build/web/rejected.jsonl --pages build/web/extracted.jsonl
+	@echo "articles: build/web/filtered.jsonl (pages without one: build/web/failed.jsonl); report: build/web/report.html"
+
 # The package is compiled to bytecode first: many tests start corpuskit as a process, and
 # where PYTHONDONTWRITEBYTECODE is set each start would compile it again.
 test: $(VENV)/.installed-test native
@@ -100,6 +116,7 @@ bench: $(VENV)/.installed native
 	$(BIN)/python benchmarks/bench_export.py
 	$(BIN)/python benchmarks/bench_dedup.py --docs 200000
 	$(BIN)/python benchmarks/bench_hostile.py
+	$(BIN)/python benchmarks/bench_extract.py
 	$(BIN)/pip install --quiet --disable-pip-version-check -e ".[bench]"
 	$(BIN)/python benchmarks/bench_pipeline.py
 	$(BIN)/python benchmarks/bench_filter.py

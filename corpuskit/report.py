@@ -116,8 +116,9 @@ def read_jsonl(path: str) -> Iterator[tuple[int, dict]]:
 
 
 def site_of(doc_id: str) -> str:
-    """The site a page came from: the host of a URL id, else the folder of a path id
-    (scrapes are usually saved one folder per site), else the id's prefix before `/`."""
+    """The site of a page whose removal record names none (strip writes `site` from
+    metadata.url or metadata.site): the host of a URL id, else the folder of a path id
+    (scrapes are usually saved one folder per site)."""
     page = doc_id.split("#", 1)[0]
     if "://" in page:
         return urlparse(page).netloc or page
@@ -163,7 +164,7 @@ def collect_removals(path: str, config: ReportConfig, rng: random.Random) -> Rem
 
 def _add_removal(out: Removals, pages_seen: dict, record: dict, config: ReportConfig, rng: random.Random) -> None:
     rule, doc_id = str(record.get("rule", "?")), str(record.get("id", "?"))
-    site = site_of(doc_id)
+    site = str(record["site"]) if record.get("site") else site_of(doc_id)
     out.total += 1
     out.per_rule[rule] += 1
     out.per_site[site][rule] += 1
@@ -514,7 +515,12 @@ def funnel_rows(stats: dict) -> list[tuple[str, float, str]]:
     filt = stats.get("filter", {})
     export = stats.get("export", {})
     rows: list[tuple[str, float, str]] = []
-    pages = split.get("documents") or read.get("documents")
+    extract = stats.get("extract", {})
+    if extract:
+        rows.append(("web pages (HTML records)", extract.get("pages", 0), "#76b7b2"))
+        failed = sum(extract.get(key, 0) for key in ("no_text", "timeout", "error"))
+        rows.append(("pages without an article", failed, "#e15759"))
+    pages = split.get("documents") or read.get("documents") or extract.get("documents")
     if pages is not None:
         rows.append(("pages read", pages, "#4e79a7"))
     if stats.get("strip", {}).get("documents_dropped"):
@@ -590,6 +596,12 @@ def render(title: str, stats: dict, removals: Removals | None, decisions: SplitD
     if cards:
         add("<div class=cards>" + "".join(f"<div class=card data-k=\"{esc(k)}\"><b>{v:,}</b>{esc(k)}</div>" for k, v in cards) + "</div>")
     rows = funnel_rows(stats)
+    if stats.get("extract"):
+        from corpuskit.export import extract_lines
+
+        add(f"<p class=extract>{esc(extract_lines(stats)[0].removeprefix('- extract: '))}. A page without an article is one "
+            "where the extractor found no body text, ran past its time limit or failed; a skipped record is an archive "
+            "record that is not an HTML page (requests, images, redirects, metadata).</p>")
     add(svg_bars(rows, title="documents at each stage") if rows else "<p class=muted>No --stats files given.</p>")
     if rows:
         add(_table(["stage", "documents"], [[esc(k), f"{int(v):,}"] for k, v, _ in rows], {1}))

@@ -38,9 +38,33 @@ class Removal:
     rule: str
     text: str
     kind: str = "line"  # line | span | document
+    site: str | None = None  # the page's site, from metadata.url or metadata.site (for the report)
 
     def as_dict(self) -> dict:
-        return {"id": self.doc_id, "line": self.line, "rule": self.rule, "kind": self.kind, "text": self.text}
+        record = {"id": self.doc_id, "line": self.line, "rule": self.rule, "kind": self.kind, "text": self.text}
+        if self.site:
+            record["site"] = self.site
+        return record
+
+
+def site_of_metadata(metadata: dict) -> str | None:
+    """The site a document names: the host of metadata.url, else metadata.site.
+
+    >>> site_of_metadata({"url": "https://www.example.vn/a/b.html"}), site_of_metadata({"site": "Dân trí"})
+    ('www.example.vn', 'Dân trí')
+    """
+    url = metadata.get("url")
+    if isinstance(url, str) and "://" in url:
+        from urllib.parse import urlparse
+
+        try:
+            host = urlparse(url).hostname
+        except ValueError:
+            host = None
+        if host:
+            return host
+    site = metadata.get("site")
+    return site if isinstance(site, str) and site else None
 
 
 _NAMED_GROUP = regex.compile(r"\(\?P<\w+>")
@@ -716,11 +740,13 @@ def strip(
             counts["documents"] += 1
             counts["lines_in"] += result.input_lines
             counts["lines_kept"] += result.kept_lines
+            site = site_of_metadata(doc.metadata) if on_removal is not None and result.removals and doc.metadata else None
             for removal in result.removals:
                 counts["lines_removed" if removal.kind != "span" else "spans_removed"] += 1
                 by_rule[removal.rule] += 1
                 if on_removal is not None:
-                    on_removal(removal)
+                    on_removal(Removal(removal.doc_id, removal.line, removal.rule, removal.text, removal.kind, site)
+                               if site else removal)
             if on_result is not None:
                 on_result(doc, result)
             if result.doc is None:

@@ -325,3 +325,16 @@ def test_read_pages_is_the_library_entry(tmp_path):
     page.write_text(news_page("Bridge", PARAGRAPHS), encoding="utf-8")
     [found] = read_pages([str(page)])
     assert found.id == str(page) and found.data.startswith(b"<!DOCTYPE")
+
+
+def test_the_report_and_card_show_what_extraction_did(tmp_path):
+    warc = tmp_path / "crawl.warc.gz"
+    write_warc(warc, [("request", "https://news.example/a", b"", None, None),
+                      ("response", "https://news.example/a", news_page("Bridge story", PARAGRAPHS).encode(), "text/html", "200 OK")])
+    stats = tmp_path / "extract.json"
+    assert invoke("extract", warc, "-j", "1", "-o", tmp_path / "docs.jsonl", "--stats", stats).exit_code == 0
+    report = tmp_path / "report.html"
+    assert invoke("report", "-o", report, "--stats", stats).exit_code == 0
+    page = report.read_text(encoding="utf-8")
+    assert "2 records, 1 pages → 1 documents; records skipped: requests 1" in page
+    assert "web pages (HTML records)" in page

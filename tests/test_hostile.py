@@ -161,11 +161,24 @@ def leftovers(folder: Path) -> list[str]:
     return [p.name for p in folder.iterdir() if p.name.startswith(".")]
 
 
+def workers_of(process) -> list[str]:
+    """The worker processes of a running command, as soon as they work (polled: a fixed
+    wait is too long on a quiet machine, where the run may be over, and too short on a busy one)."""
+    deadline = time.monotonic() + 60
+    while process.poll() is None and time.monotonic() < deadline:
+        children = subprocess.run(["pgrep", "-P", str(process.pid)], capture_output=True, text=True).stdout.split()
+        if len(children) >= 2:
+            time.sleep(0.3)  # into the work, past the pool's start
+            return children
+        time.sleep(0.05)
+    return []
+
+
 def test_a_stop_sent_to_the_whole_process_group_cleans_up(big):
     """What GNU timeout, systemd and supervisors do: SIGTERM to every process of the group."""
     process = subprocess.Popen([sys.executable, "-m", "corpuskit", "clean", "-j2", "big.jsonl", "-o", "o.jsonl",
                                 "--stats", "st.json"], cwd=big, stderr=subprocess.PIPE, start_new_session=True)
-    time.sleep(2.5)
+    assert workers_of(process)
     os.killpg(process.pid, signal.SIGTERM)
     _, stderr = process.communicate(timeout=60)
     assert process.returncode == 128 + signal.SIGTERM, stderr
@@ -177,8 +190,7 @@ def test_a_stop_sent_to_the_whole_process_group_cleans_up(big):
 def test_a_worker_killed_by_the_oom_killer_is_one_line_and_cleans_up(big):
     process = subprocess.Popen([sys.executable, "-m", "corpuskit", "clean", "-j2", "big.jsonl", "-o", "o2.jsonl",
                                 "--stats", "st2.json"], cwd=big, stderr=subprocess.PIPE)
-    time.sleep(2.5)
-    children = subprocess.run(["pgrep", "-P", str(process.pid)], capture_output=True, text=True).stdout.split()
+    children = workers_of(process)
     assert children
     os.kill(int(children[-1]), signal.SIGKILL)
     _, stderr = process.communicate(timeout=60)

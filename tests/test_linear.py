@@ -87,13 +87,15 @@ def test_the_package_has_patterns_to_probe():
 def test_own_pattern_is_linear(where, pattern):
     if where in BOUNDED:
         pytest.skip(BOUNDED[where])
-    units = _probe_units(pattern.pattern)
+    binary = isinstance(pattern.pattern, bytes)  # a pattern over raw page bytes: probed with bytes
+    units = _probe_units(pattern.pattern.decode("latin-1") if binary else pattern.pattern)
     chars = [u for u in units if len(u) == 1]
     pairs = [u for u in units if len(u) > 1]
     for unit in chars[:8] + pairs[:2]:  # a pattern's own characters first, then classes, then pairs
         for tail in ("\x00", " x"):
             def work(line):
-                pattern.sub("", line)  # tries a match at every position, as search does where none is found
+                # tries a match at every position, as search does where none is found
+                pattern.sub(b"" if binary else "", line.encode("utf-8") if binary else line)
 
             assert_linear(f"{where} on {unit!r}+{tail!r}", work, lambda n: unit * (n // len(unit)) + tail)
 

@@ -98,8 +98,8 @@ def decode_page(data: bytes, http_charset: str | None = None) -> tuple[str, str]
 
     >>> decode_page("Hà Nội".encode("utf-8"), "iso-8859-1")
     ('Hà Nội', 'utf-8')
-    >>> decode_page("Hà Nội".encode("cp1258"), "windows-1258")[1]
-    'cp1258'
+    >>> decode_page("Cà phê".encode("cp1258"), "windows-1258")
+    ('Cà phê', 'cp1258')
     """
     bom = _bom(data)
     if bom is not None:
