@@ -11,7 +11,7 @@ SPLIT  ?= train=0.98,validation=0.02
 
 NATIVE := $(wildcard native/src/*.rs) native/Cargo.toml native/Cargo.lock native/pyproject.toml
 
-.PHONY: dataset test fuzz lint bench clean native wheel web
+.PHONY: dataset test fuzz lint bench clean native wheel web docs
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -98,6 +98,10 @@ web: $(VENV)/.installed | native
 		--stats build/web/filtered.stats.json --removed build/web/removed.jsonl --split-report build/web/split.report.jsonl \
 		--rejected build/web/rejected.jsonl --pages build/web/extracted.jsonl
 	@echo "articles: build/web/filtered.jsonl (pages without one: build/web/failed.jsonl); report: build/web/report.html"
+
+# The reference site (docs/, mkdocs) into build/site/; warnings (broken links) are errors.
+docs: $(VENV)/.installed-test
+	$(BIN)/python -m mkdocs build --strict
 
 # The package is compiled to bytecode first: many tests start corpuskit as a process, and
 # where PYTHONDONTWRITEBYTECODE is set each start would compile it again.

@@ -7,7 +7,7 @@ sentences do not recur across documents. So each line is reduced to its exact fo
 few templates, and the number of documents each form occurs in is counted by hash; the
 text of a form is kept only once it has been seen in two documents, and rare forms are
 pruned when the table grows (lossy counting), so memory stays bounded whatever the
-corpus size. The result is a draft rule file in the format of rules/README.md.
+corpus size. The result is a draft rule file in the format of docs/rule-format.md.
 """
 
 from __future__ import annotations

@@ -3,7 +3,7 @@
 A rule file is data that people review and share, so it is checked completely when it is
 loaded: unknown keys, a missing or doubled action, a regex that does not compile, a
 duplicate id or a bad include are reported as `file.yaml:LINE: message` before any text
-is touched. The format is documented in rules/README.md.
+is touched. The format is documented in docs/rule-format.md.
 """
 
 from __future__ import annotations
