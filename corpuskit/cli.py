@@ -20,7 +20,7 @@ from corpuskit.legacy import ENCODINGS
 from corpuskit.normalize import TONE_STYLES, NormalizeConfig, normalize
 from corpuskit.native import status as native_status
 from corpuskit.native import tell_once
-from corpuskit.outputs import Interrupted, Outputs, install_signal_handlers, shown, write_stats
+from corpuskit.outputs import Interrupted, Outputs, install_signal_handlers, is_special, shown, write_stats
 from corpuskit.parallel import MAX_JOBS, Side, default_jobs, run_parallel
 from corpuskit.report import ReportConfig
 from corpuskit.rules import default_rules_dir, load_rules, slow_patterns
@@ -897,7 +897,8 @@ def report_command(output, stats_paths, removed_path, split_path, rejected_path,
     outputs = Outputs(inputs.files(), also_read=_rule_sources(rule_paths))
     target = outputs.open(output, "-o")
     with outputs:
-        page = build_report(inputs, ReportConfig(sample_pages=sample_pages), title)
+        base = os.path.dirname(os.path.abspath(output)) if output not in (None, "-") and not is_special(output) else None
+        page = build_report(inputs, ReportConfig(sample_pages=sample_pages), title, base=base)
         if target is None:  # -o -
             click.echo(page.encode("utf-8", "backslashreplace").decode("utf-8"), nl=False)
             return

@@ -18,15 +18,17 @@ from __future__ import annotations
 
 import datetime
 import hashlib
+import heapq
 import html
 import json
+import os
 import random
 import re
 from collections import Counter, defaultdict
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Iterable, Iterator
-from urllib.parse import urlparse
+from urllib.parse import quote, urlparse
 
 import orjson
 
@@ -183,6 +185,91 @@ class SplitDecisions:
     kept_inside: int = 0
     kept_examples: Reservoir | None = None
     page_ids: Reservoir | None = None
+    # The decisions nearest their thresholds: (margin, order, decision, page, line, evidence).
+    uncertain: list = field(default_factory=list)
+    seen: int = 0
+
+
+REVIEW_QUEUE = 15
+_CONTINUITY = re.compile(r"continuity (-?[0-9.]+)")
+_DEPTH = re.compile(r"depth (-?[0-9.]+)")
+
+
+def decision_margin(reason: str) -> float | None:
+    """How far a continuity-based decision was from flipping: the smallest distance of its
+    continuity (or depth) to the threshold it was compared with; None for a decision that
+    no measure decided (a rule, a doubled title).
+
+    >>> decision_margin("sub-heading (continuity 0.17 ≥ 0.16)"), decision_margin("rule:source-theo")
+    (0.01, None)
+    """
+    from corpuskit.split import SplitConfig
+
+    defaults = SplitConfig()
+    found = _CONTINUITY.search(reason)
+    if found is None:
+        return None
+    margins = [abs(float(found.group(1)) - defaults.continuity)]
+    depth = _DEPTH.search(reason)
+    if depth is not None:
+        margins.append(abs(float(depth.group(1)) - defaults.continuity_depth))
+    return round(min(margins), 4)
+
+
+def _queue(out: SplitDecisions, what: str, doc_id: str, line: str, reason: str) -> None:
+    margin = decision_margin(reason)
+    if margin is None:
+        return
+    out.seen += 1
+    entry = (margin, out.seen, what, doc_id, line[:160], reason)
+    if len(out.uncertain) < REVIEW_QUEUE:
+        heapq.heappush(out.uncertain, (-margin, out.seen, entry))
+    elif -out.uncertain[0][0] > margin:
+        heapq.heapreplace(out.uncertain, (-margin, out.seen, entry))
+
+
+def explain_reason(reason: str) -> str:
+    """A split reason with its measures in words.
+
+    >>> explain_reason("sub-heading (continuity 0.279 ≥ 0.16, depth -0.091 < 0.12)")
+    'sub-heading (continuity 0.279 ≥ 0.16, depth -0.091 < 0.12): the words before and after the line overlap (continuity 0.279, at least 0.16 keeps the line inside the article); the line sits in no dip of continuity (depth -0.091: negative means the text flows more smoothly across it than inside its neighbours)'
+    """
+    notes = []
+    found = _CONTINUITY.search(reason)
+    if found:
+        value = float(found.group(1))
+        notes.append(f"the words before and after the line {'overlap' if value >= 0.16 else 'share little'} "
+                     f"(continuity {value:g}, at least 0.16 keeps the line inside the article)")
+    depth = _DEPTH.search(reason)
+    if depth:
+        value = float(depth.group(1))
+        if value < 0:
+            notes.append(f"the line sits in no dip of continuity (depth {value:g}: negative means the text flows "
+                         "more smoothly across it than inside its neighbours)")
+        else:
+            notes.append(f"continuity dips at the line by {value:g} (a dip of 0.12 or more marks a new topic)")
+    return f"{reason}: {'; '.join(notes)}" if notes else reason
+
+
+SPLIT_TERMS = (
+    "<details class=terms><summary>What the terms mean</summary><dl>"
+    "<dt>title+lead</dt><dd>a title-shaped line (short, no final full stop) followed by a lead paragraph starts a new "
+    "article; the signals found are listed (dateline, headline length, truncated lead).</dd>"
+    "<dt>signoff</dt><dd>an author's name alone on a line ends an article when the text after it changes topic.</dd>"
+    "<dt>rule:NAME</dt><dd>a strip rule marked the line as the end (a credit such as <i>Theo TNO</i>) or start of an "
+    "article.</dd>"
+    "<dt>continuity</dt><dd>how much the content words of up to four paragraphs before a line overlap those after it "
+    "(cosine similarity, 0 to 1). Below 0.16 the topic changed: a new article. At or above it, the line is a "
+    "sub-heading kept inside the article, unless continuity dips there.</dd>"
+    "<dt>depth</dt><dd>how much lower the continuity across the line is than inside the text on either side "
+    "(TextTiling's depth score). A dip of 0.12 or more marks a new topic even at moderate continuity; a negative depth "
+    "means the text flows more smoothly across the line than within its neighbours, so the line is no boundary.</dd>"
+    "<dt>teaser</dt><dd>a part that only points to another article: <i>truncated</i> (it ends mid-sentence or with "
+    "…), <i>card</i> (a title and one short paragraph, as in a list of related stories) or <i>title-only</i>. Teasers "
+    "are dropped unless split runs with --keep-teasers.</dd>"
+    "<dt>sub-heading</dt><dd>a title-shaped line kept inside its article because the topic goes on across it.</dd>"
+    "</dl></details>"
+)
 
 
 def reason_kind(reason: str) -> str:
@@ -214,9 +301,11 @@ def _add_split_record(out: SplitDecisions, record: dict, config: ReportConfig, r
             kind += f" → teaser ({part['teaser']})"
         out.reasons[kind] += 1
         sample_of(out.examples, kind, config.examples_per_reason, rng).add((doc_id, part.get("title"), str(part.get("reason"))))
+        _queue(out, "cut: a new article", doc_id, str(part.get("title") or ""), str(part.get("reason")))
     for inside in record.get("kept_inside") or []:
         out.kept_inside += 1
         out.kept_examples.add((doc_id, str(inside.get("line", ""))[:200], str(inside.get("reason", ""))))
+        _queue(out, "kept inside: a sub-heading", doc_id, str(inside.get("line", "")), str(inside.get("reason", "")))
 
 
 @dataclass
@@ -339,6 +428,7 @@ class PageView:
     boundaries: dict[int, tuple[str, str | None, str | None]]  # line index → (reason, title, teaser)
     dropped_by: str | None = None
     truncated: int = 0
+    subheadings: dict[int, str] = field(default_factory=dict)  # line index → why it stayed inside its article
 
 
 def page_views(pages_path: str, wanted: set[str], sample: Reservoir | None, rule_paths: list[str],
@@ -393,23 +483,33 @@ def _page_view(doc: Doc, result, find_parts, split_config, config: ReportConfig)
     raw_lines = doc.text.split("\n")
     lines = [(text, removed_line.get(n), spans.get(n, [])) for n, text in enumerate(raw_lines, 1)]
     boundaries: dict[int, tuple[str, str | None, str | None]] = {}
+    subheadings: dict[int, str] = {}
     if result.doc is not None:
         parts = find_parts(result.doc.text, result.doc.metadata.get("boundaries"), split_config)
         paragraphs = parts.paragraphs
         kept = [i for i, (text, rule, _) in enumerate(lines) if rule is None and text.strip()]
+
+        def line_of(paragraph: int, cursor: int) -> int | None:
+            target = paragraphs[paragraph].strip()[:40]
+            probe = cursor
+            while probe < len(kept) and target not in lines[kept[probe]][0]:
+                probe += 1
+            return probe if probe < len(kept) else None
+
         cursor = 0
         for part in parts.parts:
             if part.start >= len(paragraphs):
                 continue
-            target = paragraphs[part.start].strip()
-            probe = cursor
-            while probe < len(kept) and target[:40] not in lines[kept[probe]][0]:
-                probe += 1
-            if probe < len(kept):
+            probe = line_of(part.start, cursor)
+            if probe is not None:
                 cursor = probe
                 boundaries[kept[probe]] = (part.reason, part.title, part.teaser)
+        for paragraph, why in parts.kept_inside:
+            probe = line_of(paragraph, 0) if paragraph < len(paragraphs) else None
+            if probe is not None:
+                subheadings[kept[probe]] = why
     truncated = max(0, len(lines) - config.max_page_lines)
-    return PageView(doc.id, lines[: config.max_page_lines], boundaries, dropped_by, truncated)
+    return PageView(doc.id, lines[: config.max_page_lines], boundaries, dropped_by, truncated, subheadings)
 
 
 # --- drawing ----------------------------------------------------------------------------------
@@ -450,27 +550,6 @@ def svg_bars(rows: list[tuple[str, float, str]], unit: str = "", label_width: in
     return "".join(parts)
 
 
-def svg_histogram(buckets: list[tuple[str, int]], title: str, width: int = 640, height: int = 220) -> str:
-    if not buckets or not any(n for _, n in buckets):
-        return "<p class=muted>No documents.</p>"
-    top = max(n for _, n in buckets) or 1
-    left, bottom = 40, 40
-    plot_w, plot_h = width - left - 10, height - bottom - 20
-    step = plot_w / len(buckets)
-    parts = [f'<svg class=chart viewBox="0 0 {width} {height}" role="img" aria-label="{esc(title)}" '
-             f'xmlns="http://www.w3.org/2000/svg"><title>{esc(title)}</title>',
-             f'<line x1="{left}" y1="{20 + plot_h}" x2="{width - 10}" y2="{20 + plot_h}" stroke="#888"/>']
-    for i, (label, n) in enumerate(buckets):
-        h = plot_h * n / top
-        x = left + i * step + 3
-        parts.append(f'<rect x="{x:.1f}" y="{20 + plot_h - h:.1f}" width="{step - 6:.1f}" height="{h:.1f}" fill="#4e79a7">'
-                     f'<title>{esc(label)} words: {n:,}</title></rect>'
-                     f'<text x="{x + (step - 6) / 2:.1f}" y="{20 + plot_h - h - 4:.1f}" text-anchor="middle" class=val>{n:,}</text>'
-                     f'<text x="{x + (step - 6) / 2:.1f}" y="{height - 22}" text-anchor="middle" class=lbl>{esc(label)}</text>')
-    parts.append(f'<text x="{left + plot_w / 2}" y="{height - 4}" text-anchor="middle" class=lbl>words per document</text></svg>')
-    return "".join(parts)
-
-
 CSS = """
 :root{--fg:#1d232a;--muted:#5f6b76;--line:#dde3e8;--bg:#fff;--soft:#f5f7f9}
 *{box-sizing:border-box}body{margin:0;font:15px/1.45 system-ui,-apple-system,"Segoe UI",Roboto,"DejaVu Sans",sans-serif;color:var(--fg);background:var(--bg)}
@@ -495,7 +574,8 @@ details{margin:4px 0}summary{cursor:pointer}ul.samples{margin:4px 0 8px;padding-
 .tag{display:inline-block;font:11px/1.6 system-ui,sans-serif;color:#fff;border-radius:3px;padding:0 5px;margin-right:6px;text-decoration:none;vertical-align:1px}
 mark.sp{border-radius:2px;padding:0 2px}
 .cut{font:12px/1.6 system-ui,sans-serif;background:#1d232a;color:#fff;padding:3px 10px}
-.cut.teaser{background:#8a5a00}
+.cut.teaser{background:#8a5a00}.tag.keep{background:#2e7d32}.ln.sh .tx{font-weight:600}
+details.terms{margin:8px 0 12px}details.terms dt{font-weight:600;margin-top:6px}details.terms dd{margin:0 0 0 16px}
 .legend{font-size:13px;margin:6px 0}.legend span{margin-right:12px;white-space:nowrap}
 @media (max-width:600px){main{padding:4px 10px 30px}header{padding:12px}.ln{grid-template-columns:2.4em 1fr;font-size:12px}th,td{padding:4px 5px}}
 @media print{nav{display:none}}
@@ -555,30 +635,48 @@ def rule_locations(rule_paths: list[str]) -> dict[str, str]:
     return where
 
 
-def _link(where: str) -> str:
-    """A file.yaml:LINE reference as a link that opens the file (the line is in the text)."""
+def _shown_path(path: str) -> str:
+    """A path as the page shows it: relative to the working folder, never absolute."""
+    try:
+        return os.path.relpath(path)
+    except ValueError:  # another drive (Windows)
+        return path
+
+
+def _link(where: str, base: str | None = None) -> str:
+    """A file.yaml:LINE reference as a link that opens the file (the line is in the text).
+
+    The link is relative to the report's own folder (`base`), so that the page still works
+    when its run folder is moved or shared with the rule files beside it; the text shown is
+    the path relative to the working folder."""
     if not where or where.startswith("("):
         return esc(where)
     path, _, line = where.rpartition(":")
-    uri = Path(path).resolve().as_uri() if Path(path).exists() else path
+    if not path:
+        return f"<code>{esc(where)}</code>"
+    target = Path(path).resolve()
+    try:
+        href = quote(os.path.relpath(target, Path(base or ".").resolve()).replace(os.sep, "/"))
+    except ValueError:  # another drive (Windows)
+        href = target.as_uri()
     shown = where
     try:  # shorter and the same on every machine: relative to the working folder when inside it
-        shown = f"{Path(path).resolve().relative_to(Path.cwd())}:{line}"
+        shown = f"{os.path.relpath(target)}:{line}"
     except ValueError:
         pass
-    return f'<a href="{esc(uri)}"><code>{esc(shown)}</code></a>'
+    return f'<a href="{esc(href)}"><code>{esc(shown)}</code></a>'
 
 
 def render(title: str, stats: dict, removals: Removals | None, decisions: SplitDecisions | None,
            rejections: Rejections | None, lengths: tuple[Counter, int, str] | None, views: list[PageView],
            missing: list[str], locations: dict[str, str], config: ReportConfig, sources: list[str],
-           copies: Copies | None = None) -> str:
+           copies: Copies | None = None, base: str | None = None) -> str:
     out: list[str] = []
     add = out.append
     add(f"<!doctype html><html lang=en><head><meta charset=utf-8><meta name=viewport content=\"width=device-width,initial-scale=1\">"
         f"<title>{esc(title)}</title><style>{CSS}</style></head><body>")
     add(f"<header><h1>{esc(title)}</h1><div class=muted>corpuskit {__version__} report, written "
-        f"{datetime.date.today().isoformat()} from: {', '.join(f'<code>{esc(s)}</code>' for s in sources) or 'nothing'}</div>"
+        f"{datetime.date.today().isoformat()} from: {', '.join(f'<code>{esc(_shown_path(s))}</code>' for s in sources) or 'nothing'}</div>"
         "<nav><a href=#funnel>Funnel</a><a href=#rules>Rules</a><a href=#sites>Sites</a><a href=#split>Split</a>"
         "<a href=#filter>Filter</a><a href=#lengths>Lengths</a><a href=#pages>Pages</a></nav></header><main>")
 
@@ -625,7 +723,7 @@ def render(title: str, stats: dict, removals: Removals | None, decisions: SplitD
                                 for d, line, text, _ in samples.items)
                 sample_html = f"<details><summary>{len(samples.items)} of {samples.seen:,} sampled</summary><ul class=samples>{items}</ul></details>"
             table_rows.append([f'<span class=sw style="background:{colour(rule)}"></span><code>{esc(rule)}</code>',
-                               _link(locations.get(rule, "")), f"{n:,}", f"{100 * n / total:.1f}%", sample_html])
+                               _link(locations.get(rule, ""), base), f"{n:,}", f"{100 * n / total:.1f}%", sample_html])
         add(_table(["rule", "defined at", "removed", "share", "sample of what it removed"], table_rows, {2, 3}))
     else:
         add("<p class=muted>No removals (give --removed or strip's --stats).</p>")
@@ -635,7 +733,7 @@ def render(title: str, stats: dict, removals: Removals | None, decisions: SplitD
     add("<section id=sites><h2>Removals per site</h2>")
     if removals is not None and removals.per_site:
         sites = sorted(removals.per_site.items(), key=lambda kv: -sum(kv[1].values()))[: config.top_sites]
-        add("<p class=muted>Site: the host of a URL id, else the folder of the page's path.</p>")
+        add("<p class=muted>Site: the host of the page's metadata.url, else its metadata.site, else the host of a URL id or the folder of the page's path.</p>")
         add(svg_bars([(s, sum(c.values()), "#76b7b2") for s, c in sites], title="lines removed per site"))
         add(_table(["site", "pages with removals", "removed", "top rules"],
                    [[esc(s), f"{len(removals.pages_per_site[s]):,}", f"{sum(c.values()):,}",
@@ -649,6 +747,7 @@ def render(title: str, stats: dict, removals: Removals | None, decisions: SplitD
     if decisions is not None:
         add(f"<p>{decisions.pages:,} pages → {decisions.articles:,} articles and {decisions.teasers:,} teasers; "
             f"{decisions.kept_inside:,} title-shaped lines kept inside their article (sub-headings).</p>")
+        add(SPLIT_TERMS)
         reasons = decisions.reasons.most_common()
         add(svg_bars([(r, n, colour(r)) for r, n in reasons], title="boundaries per reason"))
         rows_html = []
@@ -662,6 +761,14 @@ def render(title: str, stats: dict, removals: Removals | None, decisions: SplitD
                             for d, line, why in decisions.kept_examples.items)
             rows_html.append(["kept inside (not a boundary)", f"{decisions.kept_inside:,}", f"<ul class=samples>{items}</ul>"])
         add(_table(["reason", "count", "examples (sampled)"], rows_html, {1}))
+        queue = sorted(entry for _, _, entry in decisions.uncertain)
+        if queue:
+            add("<h3 id=review>Least certain decisions first (a reviewer's queue)</h3>"
+                "<p class=muted>The cuts and the sub-headings kept whose continuity or depth came closest to its "
+                "threshold: where a wrong decision is likeliest, so the ones worth checking first.</p>")
+            add(_table(["margin", "decision", "page", "line", "evidence"],
+                       [[f"{margin:.3f}", esc(what), f"<code>{esc(d)}</code>",
+                         esc(line), esc(explain_reason(why))] for margin, _, what, d, line, why in queue], {0}))
     else:
         add("<p class=muted>Give split's --report file to see its decisions.</p>")
     add("</section>")
@@ -686,7 +793,7 @@ def render(title: str, stats: dict, removals: Removals | None, decisions: SplitD
             items = "".join(f"<li><code>{esc(d)}</code> {esc(reason)} — {esc(text)}</li>"
                             for d, reason, text in (sample.items if sample else []))
             where = rejections.where.get(name, "") if rejections is not None else ""
-            rows_html.append([f"<code>{esc(name)}</code>", _link(where), f"{n:,}", f"<ul class=samples>{items}</ul>"])
+            rows_html.append([f"<code>{esc(name)}</code>", _link(where, base), f"{n:,}", f"<ul class=samples>{items}</ul>"])
         add(_table(["filter", "defined at", "dropped", "sample (why, in words; start of text)"], rows_html, {2}))
     elif not filt:
         add("<p class=muted>The filter step did not run (no filter counts in the --stats files).</p>")
@@ -698,14 +805,15 @@ def render(title: str, stats: dict, removals: Removals | None, decisions: SplitD
     add("<section id=lengths><h2>Length of the exported documents</h2>")
     if lengths is not None:
         counts, total, note = lengths
-        labels = []
+        rows = []
         low = 0
         for bound in LENGTH_BUCKETS:
-            labels.append((f"{low}–{bound - 1}", counts.get(bound, 0)))
+            rows.append((f"{low:,}–{bound - 1:,} words", counts.get(bound, 0), "#4e79a7"))
             low = bound
-        labels.append((f"≥{LENGTH_BUCKETS[-1]}", counts.get(-1, 0)))
-        add(f"<p>{total:,} documents ({esc(note)}; every document counted).</p>")
-        add(svg_histogram(labels, "words per exported document"))
+        rows.append((f"{LENGTH_BUCKETS[-1]:,} words or more", counts.get(-1, 0), "#4e79a7"))
+        add(f"<p>{total:,} documents ({esc(note)}; every document counted), by their number of words.</p>")
+        # One bar per row: labels never share a line, at any width.
+        add(svg_bars(rows, title="documents per length (words)", label_width=170) if total else "<p class=muted>No documents.</p>")
     else:
         add("<p class=muted>Give the exported dataset (--dataset) to see the length distribution.</p>")
     add("</section>")
@@ -715,9 +823,12 @@ def render(title: str, stats: dict, removals: Removals | None, decisions: SplitD
     if views:
         add(f"<p class=muted>{len(views)} page(s): those asked for with --doc and a seeded sample. Struck-through lines "
             "were removed by the rule named on them; highlighted spans were removed inside a line; a dark bar starts a "
-            "new article (with the reason), an amber one a teaser.</p>")
+            "new article (with the reason), an amber one a teaser; a green tag marks a title-shaped line kept inside its "
+            "article as a sub-heading (hover for why).</p>")
+        split_counts = stats.get("split", {})
+        teasers_kept = bool(split_counts.get("teasers")) and not split_counts.get("teasers_dropped")
         for view in views:
-            add(_render_page(view))
+            add(_render_page(view, teasers_kept))
     else:
         add("<p class=muted>Give the pages strip read (--pages, e.g. normalize's output) to see them marked up.</p>")
     if missing:
@@ -793,7 +904,7 @@ def _render_copies(add, stats: dict, copies: Copies | None, config: ReportConfig
     add("</section>")
 
 
-def _render_page(view: PageView) -> str:
+def _render_page(view: PageView, teasers_kept: bool = False) -> str:
     out = [f'<div class=page id="page-{esc(re.sub(r"[^A-Za-z0-9_-]", "-", view.doc_id))}" data-doc="{esc(view.doc_id)}">'
            f"<h3>{esc(view.doc_id)}</h3>"]
     if view.dropped_by:
@@ -802,11 +913,15 @@ def _render_page(view: PageView) -> str:
         boundary = view.boundaries.get(index)
         if boundary is not None:
             reason, title, teaser = boundary
-            kind = f"teaser ({teaser})" if teaser else "article"
+            kind = f"teaser ({teaser}), {'kept (--keep-teasers)' if teasers_kept else 'dropped'}" if teaser else "article"
             out.append(f'<div class="cut{" teaser" if teaser else ""}" data-reason="{esc(reason)}">{esc(kind)}: '
                        f"{esc(reason)}{' — ' + esc(title) if title else ''}</div>")
         body = _marked_spans(text, spans)
-        if rule is not None:
+        why = view.subheadings.get(index)
+        if why is not None and rule is None:
+            out.append(f'<div class="ln sh" title="{esc(explain_reason(why))}"><span class=no>{index + 1}</span><span class=tx>'
+                       f'<span class="tag keep">sub-heading kept inside</span>{body}</span></div>')
+        elif rule is not None:
             out.append(f'<div class="ln rm" data-rule="{esc(rule)}"><span class=no>{index + 1}</span><span class=tx>'
                        f'<span class=tag style="background:{colour(rule)}">{esc(rule)}</span>{body}</span></div>')
         else:
@@ -817,8 +932,10 @@ def _render_page(view: PageView) -> str:
     return "".join(out)
 
 
-def build_report(inputs: ReportInputs, config: ReportConfig = ReportConfig(), title: str = "corpuskit run") -> str:
-    """The HTML page for a run's side files (see the module docstring)."""
+def build_report(inputs: ReportInputs, config: ReportConfig = ReportConfig(), title: str = "corpuskit run",
+                 base: str | None = None) -> str:
+    """The HTML page for a run's side files (see the module docstring); links to files are
+    relative to `base`, the folder the page is written to."""
     rng = random.Random(config.seed)
     stats = load_stats(inputs.stats) if inputs.stats else {}
     removals = collect_removals(inputs.removed, config, rng) if inputs.removed else None
@@ -836,4 +953,4 @@ def build_report(inputs: ReportInputs, config: ReportConfig = ReportConfig(), ti
     elif inputs.doc_ids:
         raise UsageError("--doc needs --pages: the documents strip read (e.g. normalize's output)")
     return render(title, stats, removals, decisions, rejections, lengths, views, missing,
-                  rule_locations(inputs.rules), config, inputs.files(), copies)
+                  rule_locations(inputs.rules), config, inputs.files(), copies, base)

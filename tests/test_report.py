@@ -51,7 +51,7 @@ def test_the_page_holds_the_runs_numbers(run):
         if rule != "blank-lines":
             assert re.search(r"\.yaml:\d+</code>", row.group(1)), rule
     assert "Theo TNO" in page and "rule:source-theo" in page and "fused-teaser" in page
-    assert "7 documents (1 file(s); every document counted)" in page
+    assert "7 documents (1 file(s); every document counted), by their number of words" in page
 
 
 def test_pages_are_marked_up_by_rule_with_boundaries(run):
@@ -92,6 +92,21 @@ def test_bad_inputs_are_one_line_errors(tmp_path):
     assert result.exit_code == 2 and "no such file or folder" in result.stderr
 
 
+# Every pair of text labels inside one chart that overlap on screen, and the smallest label height.
+LABEL_CLASHES = """() => {
+  const overlaps = []; let smallest = 1e9;
+  for (const svg of document.querySelectorAll('svg.chart')) {
+    const boxes = [...svg.querySelectorAll('text')].map(t => [t.textContent, t.getBoundingClientRect()]);
+    for (const [, b] of boxes) if (b.height > 0) smallest = Math.min(smallest, b.height);
+    for (let i = 0; i < boxes.length; i++) for (let j = i + 1; j < boxes.length; j++) {
+      const [ta, a] = boxes[i], [tb, b] = boxes[j];
+      if (a.left < b.right - 1 && b.left < a.right - 1 && a.top < b.bottom - 1 && b.top < a.bottom - 1) overlaps.push([ta, tb]);
+    }
+  }
+  return {overlaps, smallest};
+}"""
+
+
 @pytest.mark.skipif(CHROMIUM is None, reason="no Chromium on this machine (Debian: apt-get install chromium); .ci/run installs it")
 def test_a_real_browser_renders_the_report(run, tmp_path):
     sync_api = pytest.importorskip("playwright.sync_api", reason="playwright is not installed (pip install playwright)")
@@ -119,10 +134,56 @@ def test_a_real_browser_renders_the_report(run, tmp_path):
                 assert page.locator("#pages .cut").count() >= 3
                 # nothing wider than the window: readable without sideways scrolling
                 assert page.evaluate("document.documentElement.scrollWidth") <= width + 1
+                # no two labels of a chart overlap, and every label is at least 7 px high on screen
+                clashes = page.evaluate(LABEL_CLASHES)
+                assert clashes["overlaps"] == [], clashes
+                assert clashes["smallest"] >= 7, clashes
                 page.screenshot(path=str(shots / f"report-{name}.png"))
+                # the terms are explained where they appear; the reviewer's queue is there
+                page.locator("#split details.terms summary").click()
+                assert page.locator("#split details.terms dt", has_text="depth").is_visible()
+                assert page.locator("#review").count() == 1
+                # links to rule files are relative to the report's folder: the page can be moved with its run
+                hrefs = page.eval_on_selector_all("a[href]", "els => els.map(e => e.getAttribute('href'))")
+                assert hrefs and not [h for h in hrefs if h.startswith(("file:", "/"))]
                 page.locator("#pages").scroll_into_view_if_needed()
                 page.screenshot(path=str(shots / f"report-{name}-pages.png"))
                 page.close()
         finally:
             browser.close()
     assert (shots / "report-desktop.png").stat().st_size > 10_000 and (shots / "report-phone.png").stat().st_size > 10_000
+
+
+def test_split_terms_are_explained_and_the_least_certain_decisions_come_first(run):
+    page = run["report.html"].read_text(encoding="utf-8")
+    assert "<dt>continuity</dt>" in page and "<dt>depth</dt>" in page and "<dt>teaser</dt>" in page
+    assert "teaser (truncated), dropped" in page or "teaser (card), dropped" in page
+    queue = page[page.index("id=review"):]
+    margins = [float(m) for m in re.findall(r"<tr><td class=n>([0-9.]+)</td>", queue[: queue.index("</table>")])]
+    assert margins == sorted(margins) and margins
+
+
+def test_report_links_are_relative_to_its_folder(run, tmp_path):
+    moved = tmp_path / "deep" / "er"
+    moved.mkdir(parents=True)
+    invoke("report", "-o", str(moved / "r.html"), "--rejected", str(run["rejected.jsonl"]), "--removed", str(run["removed.jsonl"]))
+    page = (moved / "r.html").read_text(encoding="utf-8")
+    hrefs = re.findall(r'href="([^"#][^"]*)"', page)
+    assert hrefs and all(not h.startswith(("file:", "/")) for h in hrefs)
+    for href in hrefs:  # each resolves from the page's folder to the file
+        from urllib.parse import unquote
+
+        assert (moved / unquote(href)).resolve().exists(), href
+
+
+def test_sites_come_from_the_pages_url(tmp_path):
+    pages = tmp_path / "pages.jsonl"
+    rows = [{"id": f"p{i}", "text": "Bài viết một.\nVideo đang HOT\nBài viết hai.", "metadata": {"url": f"https://tin{i % 2}.example.vn/a{i}"}}
+            for i in range(4)]
+    pages.write_text("".join(json.dumps(r, ensure_ascii=False) + "\n" for r in rows), encoding="utf-8")
+    removed = tmp_path / "removed.jsonl"
+    invoke("strip", str(pages), "-q", "-o", str(tmp_path / "s.jsonl"), "--removed", str(removed))
+    assert all(json.loads(line)["site"].startswith("tin") for line in removed.read_text().splitlines())
+    invoke("report", "-o", str(tmp_path / "r.html"), "--removed", str(removed))
+    page = (tmp_path / "r.html").read_text(encoding="utf-8")
+    assert "tin0.example.vn" in page and "tin1.example.vn" in page and "(no folder)" not in page
