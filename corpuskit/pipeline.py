@@ -45,7 +45,7 @@ from corpuskit.stats import Stats
 
 STEPS = ("extract", "normalize", "strip", "split", "filter", "dedup")
 PIPELINE_KEYS = {"name", "description", "inputs", "steps", "export"}
-EXPORT_KEYS = {"output", "split", "max_shard_size", "dedup", "near_dup", "overwrite", "save_to_disk", "name"}
+EXPORT_KEYS = {"output", "split", "max_shard_size", "dedup", "near_dup", "overwrite", "save_to_disk", "name", "tokenizer"}
 
 
 @dataclass
@@ -232,6 +232,7 @@ def load_pipeline(path: str | Path) -> Pipeline:
         name=name,
         save_to_disk=bool(export_data.get("save_to_disk", False)),
         overwrite=bool(export_data.get("overwrite", False)),
+        tokenizer=_tokenizer(path, export_lines.get("tokenizer", at), export_data.get("tokenizer")),
     )
     if dedup_config is not None:  # the step does it; the export writes what it kept
         from dataclasses import replace as _replace
@@ -239,6 +240,19 @@ def load_pipeline(path: str | Path) -> Pipeline:
         config = _replace(config, dedup=False)
     return Pipeline(path, name, [local(i) for i in inputs], steps, local(export_data["output"]), config, rule_sources,
                     dedup_config, extract_config)
+
+
+def _tokenizer(path: str, line: int | None, spec: str | None) -> str | None:
+    """The export's tokenizer, loaded once here so that a wrong name is an error at file:line."""
+    if spec is None:
+        return None
+    from corpuskit.tokens import load_tokenizer
+
+    try:
+        load_tokenizer(spec)
+    except UsageError as exc:
+        raise _fail(path, line, f"export.tokenizer: {str(exc).removeprefix('--tokenizer: ')}") from None
+    return spec
 
 
 # --- engines -------------------------------------------------------------------------

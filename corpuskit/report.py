@@ -621,6 +621,27 @@ def funnel_rows(stats: dict) -> list[tuple[str, float, str]]:
     return rows
 
 
+def token_table(stats: dict) -> list[list[str]]:
+    """Words and tokens at each stage that counted them (filter in and kept, export)."""
+    from corpuskit.tokens import per_word
+
+    rows = []
+    counts = stats.get("filter_tokens", {})
+    name = next(iter(stats.get("filter_tokenizer", {})), "")
+    for label, suffix in (("filter: documents in", "in"), ("filter: documents kept", "kept")):
+        if f"words_{suffix}" in counts:
+            words, tokens = counts[f"words_{suffix}"], counts.get(f"tokens_{suffix}")
+            rows.append([label, f"{words:,}", f"{tokens:,}" if tokens is not None else "–", esc(name) or "–",
+                         per_word(tokens, words) if tokens is not None else "–"])
+    export = stats.get("export", {})
+    if "words" in export:
+        tokens = export.get("tokens")
+        name = next(iter(stats.get("export_tokenizer", {})), "")
+        rows.append(["exported", f"{export['words']:,}", f"{tokens:,}" if tokens is not None else "–", esc(name) or "–",
+                     per_word(tokens, export["words"]) if tokens is not None else "–"])
+    return rows
+
+
 def rule_locations(rule_paths: list[str]) -> dict[str, str]:
     from corpuskit.rules import default_rules_dir, load_rules
 
@@ -703,6 +724,11 @@ def render(title: str, stats: dict, removals: Removals | None, decisions: SplitD
     add(svg_bars(rows, title="documents at each stage") if rows else "<p class=muted>No --stats files given.</p>")
     if rows:
         add(_table(["stage", "documents"], [[esc(k), f"{int(v):,}"] for k, v, _ in rows], {1}))
+    token_rows = token_table(stats)
+    if token_rows:
+        add("<h3>Words and tokens</h3><p class=muted>Words are whitespace words (syllables in Vietnamese); tokens are "
+            "counted by the tokenizer named, where one was given (--tokenizer).</p>")
+        add(_table(["stage", "words", "tokens", "tokenizer", "tokens per word"], token_rows, {1, 2, 4}))
     add("</section>")
 
     # rules

@@ -141,6 +141,7 @@ def filter_schema() -> dict:
             "lang_floor": {"type": "number", "minimum": 0, "maximum": 1},
             "lang_floors": {"type": "object", "additionalProperties": {"type": "number", "minimum": 0, "maximum": 1},
                             "x-expect": "a mapping of language code to a confidence from 0 to 1"},
+            "tokenizer": {"type": "string", "minLength": 1, "x-expect": "a tokenizer's name (o200k, qwen, ...) or a tokenizer.json path"},
         },
     }
 
@@ -216,6 +217,8 @@ def pipeline_schema() -> dict:
                     "overwrite": {"type": "boolean"},
                     "save_to_disk": {"type": "boolean"},
                     "name": TEXT,
+                    "tokenizer": {"type": "string", "minLength": 1,
+                                  "x-expect": "a tokenizer's name (o200k, qwen, ...) or a tokenizer.json path"},
                 },
                 "x-expect": "a mapping with an output folder, e.g. 'export: {output: build/dataset}'",
             },

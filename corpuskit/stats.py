@@ -19,7 +19,7 @@ class Stats:
         self.counts[step][key] += amount
 
     # Counters that name things once per run (the rule files used): merged by max, not summed.
-    NAMING_STEPS = frozenset({"strip_rule_files"})
+    NAMING_STEPS = frozenset({"strip_rule_files", "filter_tokenizer", "export_tokenizer"})
 
     def merge(self, counts: dict[str, dict[str, int]]) -> None:
         """Add the counts of another Stats (a worker's, as `as_dict()` gives them)."""

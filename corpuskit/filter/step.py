@@ -19,6 +19,8 @@ document removed and why; `--stats` counts drops per filter and documents per la
 
 from __future__ import annotations
 
+import functools
+
 from dataclasses import dataclass, field, replace
 from typing import Callable, Iterable, Iterator
 
@@ -46,6 +48,8 @@ class FilterConfig:
     - lang_paragraphs: identify paragraphs one by one when the whole text's confidence is
       below `mixed_below` (auto), for every document (all), or never (off).
     - lang_sample: characters of the document the model reads (the cost is per character).
+    - tokenizer: count tokens of the documents in and kept with this tokenizer (a bundled
+      vocabulary's name or a tokenizer.json path: corpuskit.tokens), beside the words.
     - lang_floor, lang_floors: the model's confidence a language needs (per language in
       lang_floors, e.g. (("vi", 0.4),)); below it the document is `lang: und` (the guess
       kept in `lang_guess`) and is judged by the packs' `default` sections, which every
@@ -62,8 +66,11 @@ class FilterConfig:
     lang_sample: int = 300
     lang_floor: float = 0.5
     lang_floors: tuple[tuple[str, float], ...] = ()
+    tokenizer: str | None = None  # exact token counts in the stats: a name or a tokenizer.json (corpuskit.tokens)
 
     def __post_init__(self) -> None:
+        if self.tokenizer is not None and (not isinstance(self.tokenizer, str) or not self.tokenizer):
+            raise ValueError("tokenizer is a tokenizer's name or the path of a tokenizer.json file")
         if self.mode not in MODES:
             raise ValueError(f"mode must be one of {', '.join(MODES)}")
         if self.pii not in PII_MODES:
@@ -179,10 +186,17 @@ def filter_documents(
     personal data handled; dropped ones go to `on_reject`."""
     stats = stats if stats is not None else Stats()
     tag = config.mode == "tag"
+    counter = _token_counter(config.tokenizer) if config.tokenizer else None
+    if counter is not None:
+        stats.add("filter_tokenizer", counter.name)
+    tokens = 0
     for doc in docs:
         stats.add("filter", "documents_in")
         words = len(doc.text.split())  # whitespace words: syllables in Vietnamese
         stats.add("filter_tokens", "words_in", words)
+        if counter is not None:
+            tokens = counter.count(doc.text)
+            stats.add("filter_tokens", "tokens_in", tokens)
         meta, lang, confidence = language_of(doc, config)
         stats.add("filter_lang", str(lang))
         verdict = judge(doc, packs, config, lang, confidence, stop_at_first=not tag and on_verdict is None)
@@ -209,7 +223,17 @@ def filter_documents(
                     stats.add("filter_pii", kind, count)
         stats.add("filter", "documents_kept")
         stats.add("filter_tokens", "words_kept", words)
+        if counter is not None:
+            stats.add("filter_tokens", "tokens_kept", tokens)
         yield Doc(doc.id, text, metadata)
+
+
+@functools.lru_cache(maxsize=4)
+def _token_counter(spec: str):
+    """One tokenizer per process, however many batches it filters."""
+    from corpuskit.tokens import load_tokenizer
+
+    return load_tokenizer(spec)
 
 
 def rejected_record(doc: Doc, verdict: Verdict) -> dict:
