@@ -6,11 +6,14 @@ dantri-unc/, which is never copied into this repository):
 1. **One article each**: the share of pages that give exactly one article, no teaser, and
    every paragraph that strip kept (title + body = the stripped page: split lost nothing).
    Also reported: pages whose author ended in metadata (`author` or `source`).
-2. **Glued pages**: pages of the folder glued 2 to 4 at a time (in a seeded random order),
-   as a scraper that saves an endless-scroll page produces them. The true boundaries are
+2. **Glued pages**: pages of the folder glued 2 to 4 at a time, as a scraper that saves an
+   endless-scroll page produces them, in four ways: in a seeded random order and in
+   category order (the folder's sorted names: neighbours share a section, which makes
+   topics close), each with titles as the pages have them and with every page's title
+   ending in a full stop (as some sources write all their titles). The true boundaries are
    where each glued page starts; a boundary found by split is right when its article
    starts with the first paragraph (after strip) of one of the glued pages. Precision and
-   recall of the boundaries are reported.
+   recall of the boundaries are reported for each way.
 
     python benchmarks/eval_split.py ../shared/realdata/dantri-unc [--show 5]
 """
@@ -74,10 +77,23 @@ def one_article_measure(docs: list[Doc], rules, show: int) -> None:
         print(f"  {page_id}: {parts}")
 
 
-def glued_measure(docs: list[Doc], rules, seed: int, show: int) -> None:
+def with_title_stop(doc: Doc) -> Doc:
+    """The page with a full stop after its title (its first line, when that line is a title)."""
+    lines = doc.text.strip().split("\n")
+    if lines and lines[0].strip() and lines[0].strip()[-1] not in ".!?…:" and len(lines[0].split()) <= 30:
+        lines[0] = lines[0].rstrip() + "."
+    return Doc(doc.id, "\n".join(lines), doc.metadata)
+
+
+def glued_measure(docs: list[Doc], rules, seed: int, show: int, order_by: str = "random", title_stop: bool = False) -> None:
     rng = random.Random(seed)
     order = list(docs)
-    rng.shuffle(order)
+    if order_by == "random":
+        rng.shuffle(order)
+    else:
+        order.sort(key=lambda d: d.id)
+    if title_stop:
+        order = [with_title_stop(d) for d in order]
     pages, truths = [], []
     i = 0
     while i < len(order):
@@ -88,7 +104,7 @@ def glued_measure(docs: list[Doc], rules, seed: int, show: int) -> None:
         truths.append([d.id for d in group])
     # The first stripped paragraph of each page, page by page, as ground truth.
     firsts: dict[str, str] = {}
-    for page, _, _ in clean_pages(docs, rules):
+    for page, _, _ in clean_pages(order, rules):  # the pages as glued (with their titles' full stops)
         kept = paragraphs(page.text)
         if kept:
             firsts[page.id] = kept[0]
@@ -109,7 +125,8 @@ def glued_measure(docs: list[Doc], rules, seed: int, show: int) -> None:
             misses.append((glued.id, len(wanted), len(starts), len(right), [p.reason for p in parts[1:]]))
     precision = found_right / predicted if predicted else 1.0
     recall = found_right / true_total if true_total else 1.0
-    print(f"glued pages: {len(pages)} pages, {true_total} true boundaries, {predicted} found, {found_right} right: "
+    print(f"glued pages ({order_by} order, titles {'ending in a full stop' if title_stop else 'as written'}): "
+          f"{len(pages)} pages, {true_total} true boundaries, {predicted} found, {found_right} right: "
           f"precision {100 * precision:.1f}%, recall {100 * recall:.1f}%")
     for miss in misses[:show]:
         print(f"  {miss[0]}: {miss[1]} true, {miss[2]} found, {miss[3]} right; reasons {miss[4]}")
@@ -124,7 +141,9 @@ def main() -> None:
     docs = list(read_documents([args.folder]))
     rules = load_rules([str(default_rules_dir())])
     one_article_measure(docs, rules, args.show)
-    glued_measure(docs, rules, args.seed, args.show)
+    for order_by in ("random", "category"):
+        for title_stop in (False, True):
+            glued_measure(docs, rules, args.seed, args.show, order_by, title_stop)
 
 
 if __name__ == "__main__":

@@ -87,7 +87,16 @@ class SplitConfig:
     continuity_paragraphs: int = 4  # paragraphs on each side that are compared
     continuity_dip_below: float = 0.3  # ... between this and `continuity`, a dip decides
     continuity_depth: float = 0.12  # how deep a dip must be (TextTiling's depth score)
+    # After an author's sign-off the cut needs less: the name already says an article ended,
+    # and only text that clearly goes on with the same topic (a list of people, a caption
+    # with its photographer) vetoes it. Neighbouring articles of one news section share
+    # words, so the title threshold above would keep many real boundaries shut.
+    signoff_continuity: float = 0.4
     max_credit_words: int = 4  # a last fragment this short, after an article's end, is a credit line
+    # A part found by its title alone with fewer words than this cannot stand as an article (a
+    # lead without its body, a caption): it is merged with its neighbour instead of being
+    # emitted and dropped later by a filter's minimum length.
+    min_article_words: int = 40
     teaser_words: int = 80  # a truncated part shorter than this (in words) is a teaser, whatever its paragraphs
 
 
@@ -167,10 +176,34 @@ def is_title_shaped(line: str, config: SplitConfig) -> bool:
 
 
 _TITLE_OPENERS = frozenset("\"'“‘«([<")
+_INTRODUCES = (":", ",", ";", "-", "–", "—")  # a line ending so announces what follows it
 _CLOSERS = ("", "\"", "'", "”", "’", "»", ")")
 # One C-level endswith per test, closing quotes and brackets included.
 _SENTENCE_ENDS = tuple(end + closer for end in (".", "!", "?", "…") for closer in _CLOSERS)
 _TRUNCATED_ENDS = tuple(end + closer for end in ("...", "…") for closer in _CLOSERS) + ("[…]", "[...]")
+
+
+_INSIDE_END = regex.compile(r"[.!?…][\"'”’»)]*\s")  # a sentence that ends before the line does
+
+
+def is_stop_title(line: str, lead_chars: int, config: SplitConfig) -> bool:
+    """A title written as a sentence, with a full stop ("Giá vàng tăng mạnh."), as some sources
+    write every title: one short sentence, capitalised, followed by a lead much longer than
+    itself. Its shape alone is no proof (a short first sentence looks the same), so it is a
+    title only where the page itself shows that style (its first line) or at a boundary
+    found by other evidence.
+
+    >>> config = SplitConfig()
+    >>> is_stop_title("Giá vàng hôm nay tăng mạnh.", 200, config), is_stop_title("Ông nói. Rồi đi.", 200, config)
+    (True, False)
+    """
+    if not line.endswith(".") or line.endswith("..") or len(line) > 160 or lead_chars < max(config.min_lead_chars, 2 * len(line)):
+        return False
+    count = line.count(" ") + 1
+    if not 3 <= count <= 20 or _INSIDE_END.search(line) is not None:
+        return False
+    first = line[1] if line[0] in _TITLE_OPENERS and len(line) > 1 else line[0]
+    return (first.isupper() or first.isdigit()) and not LIST_ITEM.match(line)
 
 
 def ends_sentence(line: str) -> bool:
@@ -265,14 +298,17 @@ def _rule_boundaries(boundaries: list, line_of_para: list[int]) -> dict[int, lis
     return found
 
 
-def _title_signals(page: "_Page", j: int, end: int, first_words: int, config: SplitConfig) -> list[str]:
-    """The signals that make paragraph j the title of a new article (empty if it cannot be)."""
+def _title_signals(page: "_Page", j: int, end: int, first_words: int, config: SplitConfig, stop_titles: bool = False) -> list[str]:
+    """The signals that make paragraph j the title of a new article (empty if it cannot be).
+    With `stop_titles` (the page writes its titles as sentences), a title may end in a full stop."""
     paras = page.paras
     if j + 1 >= end or page.lens[j + 1] < config.min_lead_chars or not page.ends(j - 1) or not page.ends(j + 1):
         return []
     line, lead = paras[j], paras[j + 1]
     count = line.count(" ") + 1
-    if lead == line or count < config.min_title_words or not is_title_shaped(line, config):
+    if lead == line or count < config.min_title_words:
+        return []
+    if not is_title_shaped(line, config) and not (stop_titles and is_stop_title(line, page.lens[j + 1], config)):
         return []
     if page.truncated(j + 1) and (j + 2 >= end or is_title_shaped(paras[j + 2], config)):
         return ["truncated lead", "card"]
@@ -364,6 +400,10 @@ def find_parts(text: str, boundaries: list | None = None, config: SplitConfig = 
     kept_inside: list[tuple[int, str]] = []
     signoffs: dict[int, str] = {}  # paragraph -> an author's name that ends the article before it
     first_title = paras[0] if n > 1 and is_title_shaped(paras[0], config) else None
+    # A page whose first line is a one-sentence title with a full stop writes its titles so.
+    stop_titles = first_title is None and n > 1 and is_stop_title(paras[0], page.lens[1], config)
+    if stop_titles:
+        first_title = paras[0]
     first_words = first_title.count(" ") + 1 if first_title is not None else 0
     titled = {0} if first_title is not None else set()  # part starts known to be title-shaped
     # Only short lines that do not end a sentence can be titles; most paragraphs are not.
@@ -378,7 +418,8 @@ def find_parts(text: str, boundaries: list | None = None, config: SplitConfig = 
                 starts[j] = "caps-title+dateline"
                 titled.add(j)
     else:
-        short = [j for j in compress(range(n), map(config.max_title_chars.__ge__, page.lens)) if not paras[j].endswith(_NOT_TITLE_ENDS)]
+        short = [j for j in compress(range(n), map(config.max_title_chars.__ge__, page.lens))
+                 if not paras[j].endswith(_NOT_TITLE_ENDS) or (stop_titles and paras[j].endswith("."))]
     segment_starts = sorted(starts)
     for a, b in zip(segment_starts, segment_starts[1:] + [n]):
         for j in short[bisect_right(short, a) : bisect_left(short, b)]:
@@ -388,15 +429,22 @@ def find_parts(text: str, boundaries: list | None = None, config: SplitConfig = 
                 starts[j] = "doubled-title"
                 titled.add(j)
                 continue
-            if j + 1 < b and _is_signoff(paras[j]) and page.ends(j - 1) and not _named_after(paras[j], paras[j + 1]):
+            # A name after a finished paragraph: a sentence, or a short line of the article's
+            # own such as a contact number (not a sentence cut off before a name, "... told the",
+            # nor a line that introduces the name with ":" or ",").
+            if (j + 1 < b and _is_signoff(paras[j]) and not _named_after(paras[j], paras[j + 1])
+                    and (page.ends(j - 1) or page.lens[j - 1] <= 60 and not paras[j - 1].endswith(_INTRODUCES))):
                 # The signature block: the name, maybe a credit or two ("Tổng hợp", "Dân Việt"),
                 # then what follows: a lead, or a title and its lead.
                 k = _after_credits(page, j + 1, b, config)
-                titled_next = k + 1 < b and is_title_shaped(paras[k], config) and page.lens[k + 1] >= config.min_lead_chars
+                # After a signature a title may have a short lead (a quote): the name already
+                # says that an article ended.
+                titled_next = k + 1 < b and page.ends(k + 1) and (
+                    is_title_shaped(paras[k], config) or is_stop_title(paras[k], page.lens[k + 1], config))
                 if k < b and (titled_next or page.lens[k] >= config.min_lead_chars):
                     w = config.continuity_paragraphs
                     score = continuity(" ".join(paras[max(a, j - w) : j]), " ".join(paras[k : k + w]))
-                    if score < config.continuity:  # an author's name, then another topic: a new article
+                    if score < config.signoff_continuity:  # an author's name, then another topic: a new article
                         starts[k] = f"signoff (continuity {score:g})"
                         signoffs[j] = paras[j]
                         if k > j + 1:
@@ -404,7 +452,7 @@ def find_parts(text: str, boundaries: list | None = None, config: SplitConfig = 
                         if titled_next:
                             titled.add(k)
                         continue
-            signals = _title_signals(page, j, b, first_words, config)
+            signals = _title_signals(page, j, b, first_words, config, stop_titles)
             if "card" in signals or len(signals) >= config.min_signals:
                 if "card" not in signals:  # a sub-heading continues the topic of the text above it
                     verdict = _continuity_verdict(paras, a, j, b, "dated lead" in signals, config)
@@ -418,6 +466,7 @@ def find_parts(text: str, boundaries: list | None = None, config: SplitConfig = 
         if last > a and page.truncated(last) and page.ends(last - 1) and last not in starts and split_fused(paras[last], config):
             starts[last] = "fused-teaser"
 
+    _merge_orphans(starts, ended, signoffs, kept_inside, page, n, config)
     ordered = sorted(starts)
     credit = None
     last = ordered[-1] if ordered else 0
@@ -448,6 +497,71 @@ def find_parts(text: str, boundaries: list | None = None, config: SplitConfig = 
         _fill(part, page, config, len(parts), start in titled or (start > 0 and None))
         parts.append(part)
     return SplitResult(parts, paras, kept_inside, credit)
+
+
+def _found_by_title(reason: str) -> bool:
+    """A boundary that only a title's shape and its lead found (no rule, no sign-off)."""
+    return reason.startswith("title+lead")
+
+
+def _merge_orphans(starts: dict[int, str], ended: dict, signoffs: dict[int, str], kept_inside: list[tuple[int, str]],
+                   page: _Page, n: int, config: SplitConfig) -> None:
+    """No orphans: a roundup stays whole, and parts too short to stand join a neighbour.
+
+    A roundup ("the week's business news", "five new policies from May") opens with a title and
+    a short lead that announces the sections below it, each under its own sub-heading: the
+    opening cannot stand alone, and the sections after it were found by their titles only. So
+    a part whose text is one short paragraph, not ended by a rule or a sign-off, takes in the
+    run of two or more title-found parts that follows it (up to the next boundary a rule or a
+    sign-off marks): one article with sub-headings. (One such part after it is a brief and
+    the next article: the orphan rule below decides.) Elsewhere, a part found by its title whose text is
+    one paragraph shorter than `min_article_words` (a lead without its body, a caption read as
+    a title) is merged: the opening part with the part after it, any other with the part
+    before it. Two paragraphs make a brief, which stands.
+    Truncated parts stay teasers."""
+    ordered = sorted(starts)
+    if len(ordered) < 2:
+        return
+    paras = page.paras
+
+    def words(a: int, b: int) -> int:
+        return sum(paras[i].count(" ") + 1 for i in range(a, b))
+
+    def body_from(a: int, b: int) -> int:
+        """Where a part's text starts: after its title line."""
+        return a + 1 if b - a > 1 and (a == 0 or _found_by_title(starts.get(a, ""))) and (
+            is_title_shaped(paras[a], config) or paras[a].endswith(".") and is_stop_title(paras[a], page.lens[a + 1], config)) else a
+
+    def closed(b: int) -> bool:
+        return b in ended or b - 1 in signoffs
+
+    bounds = list(zip(ordered, ordered[1:] + [n]))
+    index = 0
+    while index < len(bounds):
+        a, b = bounds[index]
+        text_from = body_from(a, b)
+        run = index + 1
+        while run < len(bounds) and _found_by_title(starts[bounds[run][0]]) and not closed(bounds[run - 1][1]):
+            run += 1
+        run_end = bounds[run - 1][1]
+        sections = run - index - 1 + sum(1 for j, _ in kept_inside if b <= j < run_end)  # sub-headings count too
+        if (run > index + 1 and sections >= 2 and b - text_from == 1 and words(text_from, b) < config.min_article_words
+                and not page.truncated(b - 1)):
+            for section, _ in bounds[index + 1 : run]:
+                kept_inside.append((section, f"roundup: a section under the lead above ({starts.pop(section)})"))
+            index = run
+            continue
+        index += 1
+    ordered = sorted(starts)
+    bounds = list(zip(ordered, ordered[1:] + [n]))
+    for index, (a, b) in enumerate(bounds):
+        if a not in starts or closed(b) or page.truncated(b - 1):
+            continue
+        text_from = body_from(a, b)
+        if b - text_from > 1 or words(text_from, b) >= config.min_article_words:
+            continue  # two paragraphs make a brief; one long paragraph, an article
+        if index > 0 and _found_by_title(starts[a]):
+            kept_inside.append((a, f"orphan: {words(text_from, b)} words cannot stand alone ({starts.pop(a)})"))
 
 
 def _continuity_verdict(paras: list[str], a: int, j: int, b: int, dated: bool, config: SplitConfig) -> str:
@@ -491,8 +605,11 @@ def _named_after(name: str, paragraph: str) -> bool:
         return True
     # The last word of a name is how a text goes on to call the person ("ông Bình",
     # "Bachelder said"); a first or middle word can be an ordinary one ("Nhật" of Nhật Bản).
+    # ... but not as the first part of another proper noun ("Việt" of "Việt Nam" after the
+    # signature "Đại Việt"): a capitalised word right after it makes it a different name.
     words = _WORDS.findall(name)
-    return bool(words) and len(words[-1]) >= 3 and re.search(rf"(?<!\w){re.escape(words[-1])}(?!\w)", paragraph) is not None
+    return bool(words) and len(words[-1]) >= 3 and regex.search(
+        rf"(?<!\w){regex.escape(words[-1])}(?!\w)(?!\s+\p{{Lu}})", paragraph) is not None
 
 
 def _after_credits(page: "_Page", k: int, end: int, config: SplitConfig, most: int = 2) -> int:
