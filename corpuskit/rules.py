@@ -148,8 +148,9 @@ def check_schema(path: str, data: dict, schema: dict, error: type[UsageError] = 
 @dataclass(frozen=True)
 class Example:
     input: str
-    output: str
+    output: str  # what the rule alone makes of the input
     line: int
+    pack_output: str | None = None  # what the whole file makes of it, where its other rules act too
 
 
 @dataclass(frozen=True)
@@ -315,9 +316,12 @@ def _build_rule(path: str, data: Any, seen: dict[str, str]) -> Rule:
             raise _fail(path, lines.get("boundary", line), f"boundary goes with drop_line, drop_line_regex, capture_regex or remove_regex, not {action}")
     examples = []
     for example in data.get("examples") or []:
-        if not isinstance(example, dict) or set(example) - {"input", "output", "__line__", "__lines__"} or "input" not in example or "output" not in example:
-            raise _fail(path, example.get("__line__", line) if isinstance(example, dict) else line, "an example has exactly an input and an output")
-        examples.append(Example(str(example["input"]), str(example["output"]), example["__line__"]))
+        if (not isinstance(example, dict) or set(example) - {"input", "output", "pack_output", "__line__", "__lines__"}
+                or "input" not in example or "output" not in example):
+            raise _fail(path, example.get("__line__", line) if isinstance(example, dict) else line,
+                        "an example has an input and an output (and optionally pack_output)")
+        pack_output = str(example["pack_output"]) if example.get("pack_output") is not None else None
+        examples.append(Example(str(example["input"]), str(example["output"]), example["__line__"], pack_output))
     requires = data.get("requires")
     if requires is not None:
         requires = tuple(requires if isinstance(requires, list) else [requires])

@@ -41,8 +41,8 @@ EXAMPLE = {
     "type": "object",
     "additionalProperties": False,
     "required": ["input", "output"],
-    "properties": {"input": STRING, "output": STRING},
-    "x-expect": "a mapping with exactly an input and an output",
+    "properties": {"input": STRING, "output": STRING, "pack_output": STRING},
+    "x-expect": "a mapping with an input and an output (and optionally pack_output)",
 }
 
 RULE = {

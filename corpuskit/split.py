@@ -31,6 +31,7 @@ import regex
 
 from corpuskit.doc import Doc
 from corpuskit.stats import Stats
+from corpuskit.vietnamese import is_vietnamese_word
 
 # A lead that opens with a date ("Ngày 23-2,", "Sáng 5/6", "On Monday,") or a dateline
 # ("(Dân trí) -", "HÀ NỘI —", "WASHINGTON (Reuters) -").
@@ -591,11 +592,19 @@ _NAME = r"\p{Lu}[\p{Ll}.]*(?:[ .]\p{Lu}[\p{Ll}.]*){1,3}"
 _SIGNOFF = regex.compile(rf"{_NAME}(?:(?: - |, | và | & ){_NAME}){{0,2}}")
 
 
+_CAPS_NAME = regex.compile(r"\p{Lu}{1,7}(?: \p{Lu}{1,7}){1,3}")
+
+
 def _is_signoff(line: str) -> bool:
     """An author's name alone on a line: two to four capitalised words ("Trường Thịnh",
     "H.Long", "Nguyễn Thị Minh Anh"), or a few such names ("Hương Giang - Trường Thịnh"),
-    as many sites sign their articles."""
-    return len(line) <= 60 and _SIGNOFF.fullmatch(line) is not None
+    as many sites sign their articles; or a Vietnamese name in capitals ("PHÙNG BẮC"), each
+    word a Vietnamese syllable (so acronyms such as "UBND TP HCM" are not names)."""
+    if len(line) > 60:
+        return False
+    if _SIGNOFF.fullmatch(line) is not None:
+        return True
+    return _CAPS_NAME.fullmatch(line) is not None and all(map(is_vietnamese_word, line.lower().split()))
 
 
 def _named_after(name: str, paragraph: str) -> bool:

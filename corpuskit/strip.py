@@ -785,7 +785,9 @@ def explain(doc: Doc, result: StripResult) -> str:
     return "\n".join(out)
 
 
-def run_example(rule: Rule, text: str) -> str:
-    """What one rule alone makes of an example's input (used by `rules test`)."""
-    result = strip_text(Doc("example", text.rstrip("\n")), CompiledRules.build([rule]))
+def run_example(rule: Rule | Sequence[Rule], text: str) -> str:
+    """What one rule alone (or a whole pack's rules together) makes of an example's input
+    (used by `rules test`)."""
+    rules = [rule] if isinstance(rule, Rule) else list(rule)
+    result = strip_text(Doc("example", text.rstrip("\n")), CompiledRules.build(rules))
     return "" if result.doc is None else result.doc.text
