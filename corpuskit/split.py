@@ -303,7 +303,11 @@ def _title_signals(page: "_Page", j: int, end: int, first_words: int, config: Sp
     """The signals that make paragraph j the title of a new article (empty if it cannot be).
     With `stop_titles` (the page writes its titles as sentences), a title may end in a full stop."""
     paras = page.paras
-    if j + 1 >= end or page.lens[j + 1] < config.min_lead_chars or not page.ends(j - 1) or not page.ends(j + 1):
+    # The line before a title ends the article above: a sentence, or a short line that is no
+    # sentence (a photo caption, a list item, a credit) and does not announce what follows.
+    before_ends = page.ends(j - 1) or (page.lens[j - 1] <= 120 and not paras[j - 1].endswith(_INTRODUCES)
+                                       and _INSIDE_END.search(paras[j - 1]) is None)
+    if j + 1 >= end or page.lens[j + 1] < config.min_lead_chars or not before_ends or not page.ends(j + 1):
         return []
     line, lead = paras[j], paras[j + 1]
     count = line.count(" ") + 1
@@ -431,10 +435,11 @@ def find_parts(text: str, boundaries: list | None = None, config: SplitConfig = 
                 titled.add(j)
                 continue
             # A name after a finished paragraph: a sentence, or a short line of the article's
-            # own such as a contact number (not a sentence cut off before a name, "... told the",
-            # nor a line that introduces the name with ":" or ",").
-            if (j + 1 < b and _is_signoff(paras[j]) and not _named_after(paras[j], paras[j + 1])
-                    and (page.ends(j - 1) or page.lens[j - 1] <= 60 and not paras[j - 1].endswith(_INTRODUCES))):
+            # own such as a contact number. After anything else (a paragraph ending in ":" whose
+            # table or photo was lost, a sentence cut off before a name: "... told the") the name
+            # may still end an article, but only where the topic clearly changes.
+            finished = page.ends(j - 1) or page.lens[j - 1] <= 60 and not paras[j - 1].endswith(_INTRODUCES)
+            if j + 1 < b and _is_signoff(paras[j]) and not _named_after(paras[j], paras[j + 1]):
                 # The signature block: the name, maybe a credit or two ("Tổng hợp", "Dân Việt"),
                 # then what follows: a lead, or a title and its lead.
                 k = _after_credits(page, j + 1, b, config)
@@ -442,10 +447,10 @@ def find_parts(text: str, boundaries: list | None = None, config: SplitConfig = 
                 # says that an article ended.
                 titled_next = k + 1 < b and page.ends(k + 1) and (
                     is_title_shaped(paras[k], config) or is_stop_title(paras[k], page.lens[k + 1], config))
-                if k < b and (titled_next or page.lens[k] >= config.min_lead_chars):
+                if k < b and _opens_text(paras[k]) and (titled_next or page.lens[k] >= config.min_lead_chars):
                     w = config.continuity_paragraphs
                     score = continuity(" ".join(paras[max(a, j - w) : j]), " ".join(paras[k : k + w]))
-                    if score < config.signoff_continuity:  # an author's name, then another topic: a new article
+                    if score < (config.signoff_continuity if finished else config.continuity):  # another topic: a new article
                         starts[k] = f"signoff (continuity {score:g})"
                         signoffs[j] = paras[j]
                         if k > j + 1:
@@ -454,6 +459,16 @@ def find_parts(text: str, boundaries: list | None = None, config: SplitConfig = 
                             titled.add(k)
                         continue
             signals = _title_signals(page, j, b, first_words, config, stop_titles)
+            if "card" not in signals and len(signals) == config.min_signals - 1 and signals and page.ends(j - 1):
+                # One signal short: a clear change of topic across the line is the missing one
+                # (as high continuity is evidence against a cut, low continuity is evidence for it).
+                w = config.continuity_paragraphs
+                score = continuity(" ".join(paras[max(a, j - w) : j]), " ".join(paras[j + 1 : j + 1 + w]))
+                if score < config.continuity / 2:
+                    signals.append(f"topic change (continuity {score:g})")
+                    starts[j] = f"title+lead ({', '.join(signals)})"
+                    titled.add(j)
+                continue
             if "card" in signals or len(signals) >= config.min_signals:
                 if "card" not in signals:  # a sub-heading continues the topic of the text above it
                     verdict = _continuity_verdict(paras, a, j, b, "dated lead" in signals, config)
@@ -605,6 +620,17 @@ def _is_signoff(line: str) -> bool:
     if _SIGNOFF.fullmatch(line) is not None:
         return True
     return _CAPS_NAME.fullmatch(line) is not None and all(map(is_vietnamese_word, line.lower().split()))
+
+
+def _opens_text(paragraph: str) -> bool:
+    """Whether a paragraph can open an article: a capital, a digit or an opening quote (not
+    ". ''We want ...", the rest of a sentence a line break cut).
+
+    >>> _opens_text("Hà Nội mưa lớn."), _opens_text(". ''We want an explanation.")
+    (True, False)
+    """
+    first = paragraph[:1]
+    return first.isupper() or first.isdigit() or first in _TITLE_OPENERS
 
 
 def _named_after(name: str, paragraph: str) -> bool:
