@@ -19,6 +19,7 @@ paragraph after a finished article) are teasers.
 
 from __future__ import annotations
 
+import functools
 import math
 import re
 from collections import Counter
@@ -233,8 +234,11 @@ FUNCTION_WORDS = frozenset(
 )
 
 
+@functools.lru_cache(maxsize=512)
 def topic_terms(text: str) -> Counter:
-    """Content words and adjacent pairs of words (a Vietnamese word is often two syllables)."""
+    """Content words and adjacent pairs of words (a Vietnamese word is often two syllables).
+    Cached: the windows compared around neighbouring candidates of a page are often the same
+    text (callers only read the counts)."""
     words = _WORDS.findall(text.casefold())
     content = [w not in FUNCTION_WORDS and not w.isdigit() for w in words]
     terms = Counter(compress(words, content))
