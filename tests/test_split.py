@@ -604,3 +604,68 @@ def test_glued_wire_stories_split_at_caps_headlines_and_datelines(end_line):
     docs = [json.loads(line) for line in result.output.splitlines()]
     assert [d["metadata"]["title"] for d in docs] == [title for title, _ in WIRE]
     assert all("Reuter" not in d["text"] and not d["metadata"].get("teaser") for d in docs)
+
+
+# --- roundups, orphans, full-stop titles, sign-offs (pages of the shapes real dumps have) ---
+
+SECTION_VI = [
+    ("Cổ phiếu ngân hàng dẫn dắt thị trường tăng điểm mạnh trong phiên",
+     "Nhóm cổ phiếu ngân hàng tăng mạnh ngay từ đầu phiên, kéo chỉ số chính vượt mốc quan trọng và thu hút dòng tiền lớn từ các nhà đầu tư trong nước."),
+    ("Giá vàng trong nước quay đầu giảm sau nhiều ngày tăng liên tiếp",
+     "Giá vàng miếng giảm nhẹ vào cuối tuần khi giá thế giới đi xuống, nhiều người mua vào từ trước đã bán ra để chốt lời trong bối cảnh thị trường biến động."),
+    ("Xuất khẩu nông sản tăng trưởng khá trong quý đầu của năm nay",
+     "Kim ngạch xuất khẩu nông sản đạt mức cao nhờ nhu cầu từ các thị trường lớn phục hồi, trong đó gạo và cà phê là hai mặt hàng đóng góp nhiều nhất."),
+]
+
+
+def test_a_roundup_under_a_short_lead_stays_one_article():
+    body = "\n".join(f"{title}\n{text}\n{text}" for title, text in SECTION_VI)
+    parts = parts_of("Điểm tin kinh tế tuần qua: những diễn biến đáng chú ý nhất\n"
+                     "Tuần qua, thị trường ghi nhận nhiều tin đáng chú ý về chứng khoán, vàng và xuất khẩu.\n" + body)
+    assert len(parts) == 1
+    result = find_parts("Điểm tin kinh tế tuần qua: những diễn biến đáng chú ý nhất\n"
+                        "Tuần qua, thị trường ghi nhận nhiều tin đáng chú ý về chứng khoán, vàng và xuất khẩu.\n" + body)
+    assert any(why.startswith("roundup") for _, why in result.kept_inside)
+
+
+def test_a_signoff_in_capitals_ends_an_article():
+    parts = parts_of(f"""
+        Mưa lớn gây ngập sâu nhiều tuyến phố tại Hà Nội chiều qua
+        {LONG_VI}
+        {LONG_VI}
+        PHÙNG BẮC
+        Đội tuyển bóng đá nữ giành chiến thắng thuyết phục trước đối thủ mạnh trong trận đấu tối qua, các cầu thủ được khen ngợi.
+        Huấn luyện viên cho biết toàn đội đã chuẩn bị kỹ lưỡng cho trận đấu này và sẽ tiếp tục tập luyện cho vòng sau.
+    """)
+    assert len(parts) == 2 and parts[0].values.get("author") == "PHÙNG BẮC"
+    assert parts_of("Tiêu đề bài viết về thành phố hôm nay\n" + LONG_VI + "\nUBND TP HCM\n" + LONG_VI)[0].end > 2
+
+
+def test_a_signature_is_not_vetoed_by_a_word_of_another_proper_noun():
+    parts = parts_of(f"""
+        Ngân hàng công bố kết quả kinh doanh năm với lợi nhuận tăng
+        {LONG_VI}
+        Đại Việt
+        Thị trường chứng khoán Việt Nam tăng điểm mạnh trong phiên giao dịch hôm nay với thanh khoản cao kỷ lục.
+        Nhiều nhóm cổ phiếu đồng loạt tăng giá, nhà đầu tư nước ngoài tiếp tục mua ròng trên cả hai sàn.
+    """)
+    assert len(parts) == 2 and parts[0].values.get("author") == "Đại Việt"
+
+
+def test_titles_written_as_sentences_are_titles_where_the_page_writes_them_so():
+    first, second = SECTION_VI[0], SECTION_VI[1]
+    page = (f"{first[0]}.\n{first[1]}\n{first[1]}\nMinh An\n{second[0]}.\n{second[1]}\n{second[1]}")
+    parts = parts_of(page)
+    assert [p.title for p in parts] == [f"{first[0]}.", f"{second[0]}."]
+    assert parts[0].values.get("author") == "Minh An"
+
+
+def test_a_one_paragraph_orphan_joins_the_article_before():
+    parts = parts_of(f"""
+        Mưa lớn gây ngập sâu nhiều tuyến phố tại Hà Nội chiều qua
+        {LONG_VI}
+        {LONG_VI}
+        Lực lượng cứu hộ có mặt tại hiện trường trong đêm qua
+        Người dân được đưa đến nơi an toàn.
+    """)
+    assert len(parts) == 1
