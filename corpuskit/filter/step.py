@@ -143,6 +143,7 @@ def judge(doc: Doc, packs: list[Pack], config: FilterConfig, lang: str | None, c
     """Apply the language rules and every pack's thresholds for `lang` to `doc`."""
     verdict = Verdict(lang, confidence)
     view = TextView(doc.text, lang)  # shared by the packs: tokens are computed once
+    computed: dict = {}
     if config.keep_lang:
         failure = _language_failure(lang, confidence, config.keep_lang, config.min_lang_confidence, "keep_lang", "--keep-lang")
         if failure:
@@ -162,8 +163,13 @@ def judge(doc: Doc, packs: list[Pack], config: FilterConfig, lang: str | None, c
             continue
         view.stop_words = pack.stop_words.get(section, frozenset())
         for threshold in thresholds:
-            value = SIGNALS[threshold.signal].function(view)
-            value = round(value, 6) if isinstance(value, float) else value
+            # Packs share signals (letters, mash, code in news and vi-news): each is computed
+            # once per document; the stop-word count depends on the pack's own list.
+            key = threshold.signal if threshold.signal != "stop_words" else (threshold.signal, view.stop_words)
+            value = computed.get(key)
+            if value is None:
+                value = SIGNALS[threshold.signal].function(view)
+                value = computed[key] = round(value, 6) if isinstance(value, float) else value
             verdict.signals[f"{pack.name}.{threshold.signal}"] = value
             if threshold.fails(value):
                 verdict.failed.append({"filter": f"{pack.name}.{threshold.signal}", "where": threshold.where,
