@@ -9,7 +9,8 @@ scored both ways: as written, and with the title line left out (the benchmark's 
 the body only).
 
 Rows: the default extractor, the same followed by `corpuskit clean` (normalize, strip and
-split; an article split in parts is joined again by parent id), and `--fast`. Speed is pages
+split; an article split in parts is joined again by parent id), `--fast`, and `--fast`
+without the sandbox process (what the protection against hung parsers costs). Speed is pages
 per CPU second of one worker process (`--jobs 1`), best of `--runs`, as whole commands; the
 start-up (a one-page run's CPU time) is taken out for the per-page rate and shown with it.
 
@@ -103,7 +104,8 @@ def main() -> None:
     print(f"bench_extract: {pages} pages from {options.pages} ({time.strftime('%Y-%m-%d')})")
     with tempfile.TemporaryDirectory() as tmp:
         tmp = Path(tmp)
-        for label, extra in (("trafilatura (default)", []), ("resiliparse (--fast)", ["--fast"])):
+        for label, extra in (("trafilatura (default)", []), ("resiliparse (--fast)", ["--fast"]),
+                             ("resiliparse, no sandbox", ["--fast", "--no-sandbox"])):
             out = tmp / f"{label.split()[0]}.jsonl"
             cpu = wall = float("inf")
             for _ in range(options.runs):

@@ -687,11 +687,14 @@ def _dedup_config(exact, near, threshold, shingle, num_perm, keep, line_mode, li
 @click.option("--max-page-size", default="16MiB", show_default=True, metavar="SIZE",
               help="Largest page handed to the extractor; a larger one is reported and skipped.")
 @click.option("--title/--no-title", default=True, show_default=True, help="Put the page's title on the first line of the text.")
+@click.option("--sandbox/--no-sandbox", default=True, show_default=True,
+              help="Run the extractor in a child process that is killed when a page holds it past --page-timeout "
+                   "(a parser stuck in compiled code ignores the time limit). --no-sandbox is faster and unbounded.")
 @click.option("--failed", "failed_path", metavar="FILE", type=click.Path(dir_okay=False),
               help="Write each page that gave no document (no article text, timeout, extractor error) with its URL and reason.")
 @handle_errors
 def extract_command(inputs, output, to, skip_bad, stats_path, quiet, jobs, fast, engine, html_field, page_timeout,
-                    max_page_size, title, failed_path):
+                    max_page_size, title, sandbox, failed_path):
     """Extract articles from HTML pages and WARC/ARC archives into documents.
 
     Reads .html/.htm files (compressed too), folders of them, .warc/.warc.gz/.arc
@@ -715,7 +718,7 @@ def extract_command(inputs, output, to, skip_bad, stats_path, quiet, jobs, fast,
     except UsageError as error:
         raise click.BadParameter(str(error).removeprefix("--max-page-size: "), param_hint="--max-page-size") from None
     config = ExtractConfig(engine=engine or (FAST_ENGINE if fast else DEFAULT_ENGINE), timeout=page_timeout, title=title,
-                           html_field=html_field, max_page_bytes=max_page)
+                           html_field=html_field, max_page_bytes=max_page, sandbox=sandbox)
     warn = (lambda message: None) if quiet else say
     reader = PageReader(inputs, limits=read_limits(), max_page_bytes=max_page, html_field=html_field, warn=warn)
     outputs = Outputs(reader.inputs)

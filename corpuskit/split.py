@@ -454,7 +454,10 @@ def find_parts(text: str, boundaries: list | None = None, config: SplitConfig = 
                 if k < b and _opens_text(paras[k]) and (titled_next or page.lens[k] >= config.min_lead_chars):
                     w = config.continuity_paragraphs
                     score = continuity(" ".join(paras[max(a, j - w) : j]), " ".join(paras[k : k + w]))
-                    if score < (config.signoff_continuity if finished else config.continuity):  # another topic: a new article
+                    # The lenient threshold after a finished sentence only: a name after a short
+                    # line is as likely a heading under a heading (German capitalises its nouns).
+                    lenient = page.ends(j - 1)
+                    if score < (config.signoff_continuity if lenient else config.continuity):  # another topic: a new article
                         starts[k] = f"signoff (continuity {score:g})"
                         signoffs[j] = paras[j]
                         if k > j + 1:
@@ -463,7 +466,8 @@ def find_parts(text: str, boundaries: list | None = None, config: SplitConfig = 
                             titled.add(k)
                         continue
             signals = _title_signals(page, j, b, first_words, config, stop_titles)
-            if "card" not in signals and len(signals) == config.min_signals - 1 and signals and page.ends(j - 1):
+            if ("card" not in signals and len(signals) == config.min_signals - 1 and signals and page.ends(j - 1)
+                    and not ends_sentence(paras[j])):  # a plain title: no question, exclamation or quoted sentence
                 # One signal short: a clear change of topic across the line is the missing one
                 # (as high continuity is evidence against a cut, low continuity is evidence for it).
                 w = config.continuity_paragraphs

@@ -338,3 +338,47 @@ def test_the_report_and_card_show_what_extraction_did(tmp_path):
     page = report.read_text(encoding="utf-8")
     assert "2 records, 1 pages → 1 documents; records skipped: requests 1" in page
     assert "web pages (HTML records)" in page
+
+
+def test_an_archive_that_would_expand_past_its_bound_is_stopped(tmp_path):
+    from corpuskit.io import ReadLimits
+
+    warc = tmp_path / "bomb.warc.gz"
+    write_warc(warc, [("response", "https://news.example/a", news_page("Bridge story", PARAGRAPHS).encode(), "text/html", "200 OK"),
+                      ("response", "https://news.example/zeros", b"<html>" + bytes(4_000_000), "text/html", "200 OK")])
+    assert warc.stat().st_size < 40_000  # four megabytes of zeros compress to a few kilobytes
+    errors, stats = [], Stats()
+    limits = ReadLimits(max_expansion=10, expansion_floor=1_000_000)
+    pages = list(read_pages([str(warc)], on_error=errors.append, stats=stats, limits=limits))
+    assert [p.url for p in pages] == ["https://news.example/a"]
+    assert len(errors) == 1 and "decompression bomb" in str(errors[0]) and "offset" in str(errors[0])
+    assert stats.get("extract_skipped", "decompression_bomb") == 1
+    # within the default bounds the same archive is read whole
+    assert len(list(read_pages([str(warc)]))) == 2
+
+
+def test_a_page_that_holds_the_extractor_past_any_signal_is_killed_and_the_run_goes_on():
+    """An extractor stuck in compiled code does not see the time limit's signal; the sandbox
+    process it runs in is killed instead, and the next page gets a fresh one."""
+    import signal as signals
+    import time
+
+    from corpuskit.extract.engines import ENGINES, engine, extract_trafilatura
+
+    @engine("test-stuck")
+    def stuck(html, url=None):
+        if "STUCK" in html:
+            signals.pthread_sigmask(signals.SIG_BLOCK, {signals.SIGALRM})  # as a parser in C would be
+            time.sleep(30)
+        return extract_trafilatura(html, url)
+
+    try:
+        pages = [Page("stuck", news_page("STUCK page", PARAGRAPHS).encode(), "https://news.example/stuck"),
+                 Page("fine", news_page("Bridge story", PARAGRAPHS).encode(), "https://news.example/fine")]
+        stats, failed = Stats(), []
+        docs = list(extract(pages, ExtractConfig(engine="test-stuck", timeout=0.2), stats, failed.append))
+        assert [d.id for d in docs] == ["fine"]
+        assert failed == [{"id": "stuck", "reason": "timeout", "url": "https://news.example/stuck"}]
+        assert stats.get("extract", "timeout") == 1
+    finally:
+        ENGINES.pop("test-stuck", None)

@@ -24,6 +24,19 @@ ENGINES: dict[str, Callable[[str, str | None], "Extracted"]] = {}
 _SPACES = re.compile(r"[ \t\r\f\v\u00a0\u2000-\u200a\u202f\u205f\u3000]+")
 
 
+LIBRARIES = {"trafilatura": ("trafilatura",), "resiliparse": ("resiliparse.extract.html2text", "resiliparse.parse.html")}
+
+
+def load_engine(name: str) -> None:
+    """Import an extractor's library ahead of the first page: an import interrupted by the
+    page's time limit would leave the library half loaded for every page after it."""
+    import importlib
+
+    for module in LIBRARIES.get(name, ()):
+        importlib.import_module(module)
+    _quiet_libraries()
+
+
 def engine(name: str) -> Callable:
     """Register an extractor under `name` (the name `--engine` and the stats use)."""
 
@@ -177,7 +190,6 @@ def extract_trafilatura(html: str, url: str | None = None) -> Extracted:
 
 
 # --- resiliparse --------------------------------------------------------------------------
-
 
 @engine("resiliparse")
 def extract_resiliparse(html: str, url: str | None = None) -> Extracted:

@@ -105,7 +105,7 @@ class _Cut(Exception):
 
 
 def _archive_pages(stream: BinaryIO, name: str, stats: Stats, on_error: ErrorHandler, warn: Callable[[str], None],
-                   max_page: int) -> Iterator[Page]:
+                   max_page: int, limits: ReadLimits = DEFAULT_LIMITS) -> Iterator[Page]:
     """The pages of one archive. A gzipped archive that is one gzip stream rather than one
     member per record (valid, but not seekable) is read again as a single stream, past the
     records already given."""
@@ -113,7 +113,12 @@ def _archive_pages(stream: BinaryIO, name: str, stats: Stats, on_error: ErrorHan
 
     seen = [0]
     try:
-        yield from _archive_records(stream, name, stats, on_error, warn, max_page, seen, skip=0)
+        compressed = os.fstat(stream.fileno()).st_size
+    except (OSError, AttributeError, ValueError, io.UnsupportedOperation):
+        compressed = 0  # standard input: bounded by the floor
+    budget = [max(limits.expansion_floor, int(compressed * limits.max_expansion))]
+    try:
+        yield from _archive_records(stream, name, stats, on_error, warn, max_page, seen, skip=0, budget=budget)
     except ArchiveLoadFailed as exc:
         if "non-chunked gzip" not in str(exc) or not hasattr(stream, "seek"):
             raise
@@ -123,11 +128,14 @@ def _archive_pages(stream: BinaryIO, name: str, stats: Stats, on_error: ErrorHan
         warn(f"{name}: one gzip stream, not one gzip member per record; read as a whole (offsets are of the "
              "uncompressed archive)")
         with gzip.open(stream, "rb") as whole:
-            yield from _archive_records(whole, name, stats, on_error, warn, max_page, [0], skip=seen[0])
+            yield from _archive_records(whole, name, stats, on_error, warn, max_page, [0], skip=seen[0], budget=budget)
 
 
 def _archive_records(stream: BinaryIO, name: str, stats: Stats, on_error: ErrorHandler, warn: Callable[[str], None],
-                     max_page: int, seen: list[int], skip: int) -> Iterator[Page]:
+                     max_page: int, seen: list[int], skip: int, budget: list[int]) -> Iterator[Page]:
+    """The pages of an archive's records. `budget` is what the records may declare in all
+    (their Content-Length, before any of it is decompressed): a compressed archive that
+    would expand past --max-expansion is stopped there, as other compressed inputs are."""
     from warcio.archiveiterator import ArchiveIterator
     from warcio.exceptions import ArchiveLoadFailed
 
@@ -142,6 +150,14 @@ def _archive_records(stream: BinaryIO, name: str, stats: Stats, on_error: ErrorH
                 if record is None:
                     break
                 offset = records.offset  # the record's start (get_record_offset would read past its body)
+                declared = _declared_length(record)
+                budget[0] -= declared
+                if budget[0] < 0:
+                    stats.add("extract_skipped", "decompression_bomb")
+                    on_error(DataError(f"{name}: the record at offset {offset} declares {declared:,} bytes, past what the "
+                                       "archive may expand to (--max-expansion: a decompression bomb?); the records before "
+                                       "it were read"))
+                    return
                 seen[0] += 1
                 if seen[0] > skip:
                     page = _record_page(record, name, offset, stats, warn, max_page)
@@ -167,6 +183,13 @@ def _archive_records(stream: BinaryIO, name: str, stats: Stats, on_error: ErrorH
             yield page
     if record is not None and _cut_short(record):
         _cut(name, offset, stats, on_error, at_end=True)
+
+
+def _declared_length(record) -> int:
+    try:
+        return max(0, int(record.rec_headers.get_header("Content-Length") or 0))
+    except ValueError:
+        return 0
 
 
 def _cut_short(record) -> bool:
@@ -359,7 +382,7 @@ class PageReader:
                 stream = open(path, "rb") if kind == "archive" else open_binary(path, self.limits)
             with stream:
                 if kind == "archive":
-                    yield from _archive_pages(stream, name, stats, self.on_error, self.warn, max_page)
+                    yield from _archive_pages(stream, name, stats, self.on_error, self.warn, max_page, self.limits)
                 elif kind == "json":
                     yield from _json_pages(stream, name, stats, self.on_error, self.warn, self.limits, max_page,
                                            self.html_field)

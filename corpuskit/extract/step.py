@@ -28,7 +28,7 @@ from typing import Callable, Iterable, Iterator
 from corpuskit.doc import Doc
 from corpuskit.errors import UsageError
 from corpuskit.extract.charset import codec_name, decode_page
-from corpuskit.extract.engines import ENGINES
+from corpuskit.extract.engines import ENGINES, load_engine
 from corpuskit.extract.sources import DEFAULT_MAX_PAGE_BYTES, Page
 from corpuskit.marks import nfc
 from corpuskit.stats import Stats
@@ -48,6 +48,7 @@ class ExtractConfig:
     timeout: float = 10.0
     title: bool = True
     min_chars: int = 1
+    sandbox: bool = True  # extract in a child process that is killed when a page hangs it (Sandbox)
     html_field: str | None = None  # JSON lines input: the key holding the HTML
     max_page_bytes: int = DEFAULT_MAX_PAGE_BYTES
 
@@ -56,6 +57,8 @@ class ExtractConfig:
             raise UsageError(f"extract: engine must be one of {', '.join(sorted(ENGINES))}, not {self.engine!r}")
         if isinstance(self.timeout, bool) or not isinstance(self.timeout, (int, float)) or not self.timeout > 0:
             raise UsageError(f"extract: timeout must be a positive number of seconds, not {self.timeout!r}")
+        if not isinstance(self.sandbox, bool):
+            raise UsageError(f"extract: sandbox must be true or false, not {self.sandbox!r}")
         if not isinstance(self.title, bool):
             raise UsageError(f"extract: title must be true or false, not {self.title!r}")
         if isinstance(self.min_chars, bool) or not isinstance(self.min_chars, int) or self.min_chars < 1:
@@ -120,9 +123,11 @@ def extract_page(page: Page, config: ExtractConfig) -> tuple[Doc | None, str | N
     'error: ...'). Runs under the page's time limit."""
     html, charset = decode_page(page.data, page.http_charset)
     html = _XML_DECLARATION.sub("", html, count=1)  # lxml refuses text that declares an encoding
+    engine = config.engine
+    load_engine(engine)  # outside the time limit (imports once; a no-op after)
     try:
         with time_limit(config.timeout):
-            found = ENGINES[config.engine](html, page.url)
+            found = ENGINES[engine](html, page.url)
     except PageTimeout:
         return None, "timeout"
     except RecursionError:
@@ -151,16 +156,99 @@ def extract_page(page: Page, config: ExtractConfig) -> tuple[Doc | None, str | N
     metadata["charset"] = codec_name(charset) or charset
     if page.source:
         metadata["source"] = page.source
-    metadata["extractor"] = config.engine
+    metadata["extractor"] = engine
     return Doc(page.id, text, metadata), None
+
+
+# How long past its own time limit a page may keep the extractor's process before that
+# process is killed (the limit inside it is a signal, which compiled code does not see).
+GRACE_SECONDS = 2.0
+
+
+def _serve(connection, config: ExtractConfig) -> None:
+    """The sandbox process: extract each page it is sent until told to stop."""
+    signal.signal(signal.SIGTERM, signal.SIG_DFL)
+    signal.signal(signal.SIGINT, signal.SIG_IGN)  # the parent decides; a Ctrl-C reaches it
+    while True:
+        try:
+            page = connection.recv()
+        except (EOFError, OSError):  # the parent is gone
+            return
+        if page is None:
+            return
+        connection.send(extract_page(page, config))
+
+
+class Sandbox:
+    """Extraction in a child process, so that a page on which an extractor is stuck in
+    compiled code (past any signal: a parser quadratic in some structure) or crashes is
+    reported as that page's failure, the child replaced, and the run goes on. Inside the
+    child the page's time limit is still a signal (the cheap, usual way out); the parent
+    waits `timeout + GRACE_SECONDS` and then kills the child."""
+
+    def __init__(self, config: ExtractConfig) -> None:
+        self.config = config
+        self.process = None
+        self.connection = None
+
+    def _start(self) -> None:
+        import multiprocessing
+
+        context = multiprocessing.get_context("fork")
+        mine, theirs = context.Pipe()
+        self.process = context.Process(target=_serve, args=(theirs, self.config), daemon=True)
+        self.process.start()
+        theirs.close()
+        self.connection = mine
+
+    def run(self, page: Page) -> tuple[Doc | None, str | None]:
+        if self.process is None or not self.process.is_alive():
+            self._start()
+        try:
+            self.connection.send(page)
+            if self.connection.poll(self.config.timeout + GRACE_SECONDS):
+                return self.connection.recv()
+        except (EOFError, OSError):
+            self._stop()
+            return None, "error: the extractor's process died on this page"
+        self._stop()
+        return None, "timeout"
+
+    def _stop(self) -> None:
+        if self.process is not None:
+            self.process.kill()
+            self.process.join()
+        if self.connection is not None:
+            self.connection.close()
+        self.process = self.connection = None
+
+    def close(self) -> None:
+        if self.process is not None and self.process.is_alive():
+            try:
+                self.connection.send(None)
+                self.process.join(timeout=1)
+            except OSError:
+                pass
+        self._stop()
 
 
 def extract(pages: Iterable[Page], config: ExtractConfig, stats: Stats,
             on_failed: Callable[[dict], None] | None = None) -> Iterator[Doc]:
-    """The documents of `pages`; pages that give none go to `on_failed` with their reason."""
+    """The documents of `pages`; pages that give none go to `on_failed` with their reason.
+    With `config.sandbox` (the default) the extractor runs in a child process (see Sandbox)."""
+    box = Sandbox(config) if config.sandbox else None
+    try:
+        yield from _extract(pages, config, stats, on_failed, box)
+    finally:
+        if box is not None:
+            box.close()
+
+
+def _extract(pages: Iterable[Page], config: ExtractConfig, stats: Stats, on_failed: Callable[[dict], None] | None,
+             box: "Sandbox | None") -> Iterator[Doc]:
     for page in pages:
         stats.add("extract", "pages")
-        doc, reason = extract_page(page, config)
+        doc, reason = box.run(page) if box is not None else extract_page(page, config)
         if doc is not None:
             stats.add("extract", "documents")
             yield doc
