@@ -122,7 +122,7 @@ def extract_schema() -> dict:
 def filter_schema() -> dict:
     """The filter step's options: its packs and the fields of FilterConfig."""
     from corpuskit.filter.pii import KINDS
-    from corpuskit.filter.step import MODES, PARAGRAPH_MODES, PII_MODES
+    from corpuskit.filter.modes import MODES, PARAGRAPH_MODES, PII_MODES
 
     codes = {"type": "array", "items": {"type": "string", "minLength": 2}, "x-expect": "a list of language codes"}
     return {

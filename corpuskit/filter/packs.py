@@ -25,6 +25,7 @@ from pathlib import Path
 from typing import Any, Iterable
 
 from corpuskit.errors import UsageError
+from corpuskit.filter import families  # noqa: F401  (registers every signal in SIGNALS)
 from corpuskit.filter.signals import SIGNALS
 from corpuskit.rules import check_schema, display_path, read_yaml_mapping
 

@@ -213,7 +213,3 @@ def duplicates(items: list[str]) -> tuple[int, int]:
 def ratio(part: float, whole: float) -> float:
     """part / whole, 0 for an empty whole (an empty document fails on its counts instead)."""
     return part / whole if whole else 0.0
-
-
-# The families register their signals on import.
-from corpuskit.filter import c4, fineweb, gopher, news, vi  # noqa: E402,F401

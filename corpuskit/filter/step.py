@@ -28,13 +28,11 @@ from corpuskit.doc import Doc
 from corpuskit.filter import langid
 from corpuskit.filter.pii import KINDS as PII_KINDS
 from corpuskit.filter.pii import redact
+from corpuskit.filter.modes import MODES, PARAGRAPH_MODES, PII_MODES
 from corpuskit.filter.packs import Pack
 from corpuskit.filter.signals import SIGNALS, TextView, describe
 from corpuskit.stats import Stats
 
-MODES = ("drop", "tag")
-PII_MODES = ("replace", "tag", "off")
-PARAGRAPH_MODES = ("auto", "all", "off")
 
 
 @dataclass(frozen=True)
