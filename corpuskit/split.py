@@ -188,7 +188,7 @@ _TRUNCATED_ENDS = tuple(end + closer for end in ("...", "…") for closer in _CL
 _INSIDE_END = regex.compile(r"[.!?…][\"'”’»)]*\s")  # a sentence that ends before the line does
 
 
-def is_stop_title(line: str, lead_chars: int, config: SplitConfig) -> bool:
+def is_stop_title(line: str, lead_chars: int, config: SplitConfig, after_ending: bool = False) -> bool:
     """A title written as a sentence, with a full stop ("Giá vàng tăng mạnh."), as some sources
     write every title: one short sentence, capitalised, followed by a lead much longer than
     itself. Its shape alone is no proof (a short first sentence looks the same), so it is a
@@ -199,7 +199,9 @@ def is_stop_title(line: str, lead_chars: int, config: SplitConfig) -> bool:
     >>> is_stop_title("Giá vàng hôm nay tăng mạnh.", 200, config), is_stop_title("Ông nói. Rồi đi.", 200, config)
     (True, False)
     """
-    if not line.endswith(".") or line.endswith("..") or len(line) > 160 or lead_chars < max(config.min_lead_chars, 2 * len(line)):
+    # After an article's known ending (a sign-off) any lead will do, a short quote too.
+    need = 1 if after_ending else max(config.min_lead_chars, 2 * len(line))
+    if not line.endswith(".") or line.endswith("..") or len(line) > 160 or lead_chars < need:
         return False
     count = line.count(" ") + 1
     if not 3 <= count <= 20 or _INSIDE_END.search(line) is not None:
@@ -450,7 +452,7 @@ def find_parts(text: str, boundaries: list | None = None, config: SplitConfig = 
                 # After a signature a title may have a short lead (a quote): the name already
                 # says that an article ended.
                 titled_next = k + 1 < b and page.ends(k + 1) and (
-                    is_title_shaped(paras[k], config) or is_stop_title(paras[k], page.lens[k + 1], config))
+                    is_title_shaped(paras[k], config) or is_stop_title(paras[k], page.lens[k + 1], config, after_ending=True))
                 if k < b and _opens_text(paras[k]) and (titled_next or page.lens[k] >= config.min_lead_chars):
                     w = config.continuity_paragraphs
                     score = continuity(" ".join(paras[max(a, j - w) : j]), " ".join(paras[k : k + w]))
@@ -467,7 +469,9 @@ def find_parts(text: str, boundaries: list | None = None, config: SplitConfig = 
                         continue
             signals = _title_signals(page, j, b, first_words, config, stop_titles)
             if ("card" not in signals and len(signals) == config.min_signals - 1 and signals and page.ends(j - 1)
-                    and not ends_sentence(paras[j])):  # a plain title: no question, exclamation or quoted sentence
+                    # a plain title (no question, exclamation or quoted sentence), or one written
+                    # with a full stop on a page that writes its titles so
+                    and (not ends_sentence(paras[j]) or stop_titles and is_stop_title(paras[j], page.lens[j + 1], config))):
                 # One signal short: a clear change of topic across the line is the missing one
                 # (as high continuity is evidence against a cut, low continuity is evidence for it).
                 w = config.continuity_paragraphs
