@@ -96,8 +96,9 @@ def main() -> None:
     parser.add_argument("--runs", type=int, default=3)
     options = parser.parse_args()
     truth_file = options.pages / "ground-truth.json"
-    if not truth_file.exists():
-        sys.exit(f"bench_extract: {truth_file} not found (the benchmark pages are in shared/realdata/html-news)")
+    if not truth_file.exists():  # a machine without the shared pages: say so, and let `make bench` go on
+        print(f"bench_extract: skipped: {truth_file} not found (the benchmark pages are in shared/realdata/html-news)")
+        return
     truth = {key: value["articleBody"] for key, value in json.loads(truth_file.read_text(encoding="utf-8")).items()}
     html = options.pages / "html"
     pages = len(list(html.glob("*.html*")))
