@@ -158,18 +158,14 @@ def _batches(docs: Iterable[Doc | RawRecord]) -> Iterator[list[tuple[bytes, str 
     size = 0
     for doc in docs:
         if isinstance(doc, RawRecord):
-            line, where = doc.line, doc.where
+            item, weight = (doc.line, doc.where), len(doc.line)
         elif isinstance(doc, Doc):
-            line, where = doc.to_json_bytes(), None
+            line = doc.to_json_bytes()
+            item, weight = (line, None), len(line)
         else:  # another picklable item with a size (extract's pages): sent as it is
-            batch.append(doc)
-            size += doc.size
-            if len(batch) >= BATCH_DOCS or size >= BATCH_BYTES:
-                yield batch
-                batch, size = [], 0
-            continue
-        batch.append((line, where))
-        size += len(line)
+            item, weight = doc, doc.size
+        batch.append(item)
+        size += weight
         if len(batch) >= BATCH_DOCS or size >= BATCH_BYTES:
             yield batch
             batch, size = [], 0

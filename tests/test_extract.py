@@ -107,49 +107,16 @@ def test_no_title_flag_leaves_the_title_in_metadata_only(tmp_path):
     assert doc["text"].startswith(PARAGRAPHS[0][:30]) and "Council votes" in doc["metadata"]["title"]
 
 
-def _tcvn3(text: str) -> bytes:
-    from corpuskit.legacy import _TCVN3_CODES
-
-    table = {char: bytes([code]) for code, char in _TCVN3_CODES.items()}
-    return b"".join(table.get(char) or char.encode("ascii") for char in text)
-
-
-def _vni(text: str) -> bytes:
-    from corpuskit.legacy import _VNI_SEQUENCES
-
-    table = {}
-    for sequence, char in _VNI_SEQUENCES.items():
-        table.setdefault(char, sequence)
-    return "".join(table.get(char, char) for char in text).encode("cp1252")
-
-
-def _cp1258(text: str) -> bytes:
-    import unicodedata
-
-    out = b""
-    for char in text:
-        try:
-            out += char.encode("cp1258")
-        except UnicodeEncodeError:
-            base, *marks = unicodedata.normalize("NFD", char)
-            try:
-                out += unicodedata.normalize("NFC", base + "".join(m for m in marks if m not in "\u0300\u0301\u0303\u0309\u0323")).encode("cp1258")
-            except UnicodeEncodeError:
-                out += base.encode("cp1258") + "".join(m for m in marks if m not in "\u0300\u0301\u0303\u0309\u0323").encode("cp1258")
-            out += "".join(m for m in marks if m in "\u0300\u0301\u0303\u0309\u0323").encode("cp1258")
-    return out
-
-
 @pytest.mark.parametrize("encoding,declared", [
     ("cp1258", "windows-1258"),
     ("cp1258", None),          # undeclared: recognised from the bytes
     ("tcvn3", "iso-8859-1"),   # a font encoding behind a Latin label
     ("vni", "windows-1252"),
 ])
-def test_vietnamese_pages_in_legacy_encodings_come_out_as_unicode(tmp_path, encoding, declared):
+def test_vietnamese_pages_in_legacy_encodings_come_out_as_unicode(tmp_path, encoding, declared, legacy_encoders):
     lower = [p.lower() for p in VI_PARAGRAPHS]  # the font encodings' capitals came from another font
     html = news_page("tin tức thủ đô hôm nay", lower, lang="vi", charset=declared)
-    encode = {"cp1258": _cp1258, "tcvn3": _tcvn3, "vni": _vni}[encoding]
+    encode = legacy_encoders[encoding]
     page = tmp_path / "tin.html"
     page.write_bytes(encode(html))
     result = invoke("extract", page, "-j", "1")

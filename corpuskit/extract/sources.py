@@ -96,10 +96,6 @@ def _record_url(record) -> str | None:
     return url.strip("<>") if url else None
 
 
-class _Capture(io.StringIO):
-    """warcio's own warnings (it prints them), gathered to be said as one line."""
-
-
 class _Cut(Exception):
     """A record whose body ends before its Content-Length: the archive is cut off there."""
 
@@ -139,7 +135,7 @@ def _archive_records(stream: BinaryIO, name: str, stats: Stats, on_error: ErrorH
     from warcio.archiveiterator import ArchiveIterator
     from warcio.exceptions import ArchiveLoadFailed
 
-    captured = _Capture()
+    captured = io.StringIO()  # warcio's own warnings (it prints them), said as one line each
     records = ArchiveIterator(stream, arc2warc=True)
     offset, record = 0, None
     while True:

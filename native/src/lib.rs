@@ -32,6 +32,13 @@ fn threads_ok(threads: usize) -> PyResult<usize> {
     Ok(threads)
 }
 
+fn minhash_ok(num_perm: usize, shingle: usize, bands: usize, rows: usize) -> PyResult<()> {
+    if num_perm == 0 || shingle == 0 || bands * rows > num_perm {
+        return Err(PyValueError::new_err("need num_perm > 0, shingle > 0 and bands * rows <= num_perm"));
+    }
+    Ok(())
+}
+
 /// Exact keys (xxh3-128, 16 little-endian bytes each) of a batch of canonical texts.
 #[pyfunction]
 fn exact_keys<'py>(py: Python<'py>, blob: &[u8], offsets: &[u8], threads: usize) -> PyResult<Bound<'py, PyBytes>> {
@@ -57,9 +64,7 @@ fn minhash<'py>(
     threads: usize,
 ) -> PyResult<(Bound<'py, PyBytes>, Bound<'py, PyBytes>, Bound<'py, PyBytes>, Bound<'py, PyBytes>)> {
     let threads = threads_ok(threads)?;
-    if num_perm == 0 || shingle == 0 || bands * rows > num_perm {
-        return Err(PyValueError::new_err("need num_perm > 0, shingle > 0 and bands * rows <= num_perm"));
-    }
+    minhash_ok(num_perm, shingle, bands, rows)?;
     let batch = Batch::new(blob, offsets)?;
     let permutations = hashing::permutations(num_perm);
     let results = py.detach(|| {
@@ -100,9 +105,7 @@ fn features<'py>(
     threads: usize,
 ) -> PyResult<(Bound<'py, PyBytes>, Bound<'py, PyBytes>, Bound<'py, PyBytes>, Bound<'py, PyBytes>, Bound<'py, PyBytes>)> {
     let threads = threads_ok(threads)?;
-    if num_perm == 0 || shingle == 0 || bands * rows > num_perm {
-        return Err(PyValueError::new_err("need num_perm > 0, shingle > 0 and bands * rows <= num_perm"));
-    }
+    minhash_ok(num_perm, shingle, bands, rows)?;
     let batch = Batch::new(blob, offsets)?;
     let permutations = hashing::permutations(num_perm);
     let results = py.detach(|| {
