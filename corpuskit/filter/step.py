@@ -20,12 +20,14 @@ document removed and why; `--stats` counts drops per filter and documents per la
 from __future__ import annotations
 
 import functools
+from itertools import islice
 
 from dataclasses import dataclass, field, replace
 from typing import Callable, Iterable, Iterator
 
 from corpuskit.doc import Doc
 from corpuskit.filter import langid
+from corpuskit.filter.batch import batch_signals
 from corpuskit.filter.pii import KINDS as PII_KINDS
 from corpuskit.filter.pii import redact
 from corpuskit.filter.modes import MODES, PARAGRAPH_MODES, PII_MODES
@@ -33,6 +35,8 @@ from corpuskit.filter.packs import Pack
 from corpuskit.filter.signals import SIGNALS, TextView, describe
 from corpuskit.stats import Stats
 
+# Documents per batch: language ID and the compiled signals run over a batch at a time.
+BATCH = 256
 
 
 @dataclass(frozen=True)
@@ -137,11 +141,14 @@ def _language_failure(lang: str | None, confidence: float, keep: tuple[str, ...]
 
 
 def judge(doc: Doc, packs: list[Pack], config: FilterConfig, lang: str | None, confidence: float,
-          stop_at_first: bool) -> Verdict:
-    """Apply the language rules and every pack's thresholds for `lang` to `doc`."""
+          stop_at_first: bool, precomputed: dict | None = None) -> Verdict:
+    """Apply the language rules and every pack's thresholds for `lang` to `doc`.
+
+    `precomputed` holds signal values already computed for the document (by the compiled
+    core over its batch: corpuskit.filter.batch), as this function would store them."""
     verdict = Verdict(lang, confidence)
     view = TextView(doc.text, lang)  # shared by the packs: tokens are computed once
-    computed: dict = {}
+    computed: dict = dict(precomputed) if precomputed else {}
     if config.keep_lang:
         failure = _language_failure(lang, confidence, config.keep_lang, config.min_lang_confidence, "keep_lang", "--keep-lang")
         if failure:
@@ -194,42 +201,55 @@ def filter_documents(
     if counter is not None:
         stats.add("filter_tokenizer", counter.name)
     tokens = 0
-    for doc in docs:
-        stats.add("filter", "documents_in")
-        words = len(doc.text.split())  # whitespace words: syllables in Vietnamese
-        stats.add("filter_tokens", "words_in", words)
-        if counter is not None:
-            tokens = counter.count(doc.text)
-            stats.add("filter_tokens", "tokens_in", tokens)
-        meta, lang, confidence = language_of(doc, config)
-        stats.add("filter_lang", str(lang))
-        verdict = judge(doc, packs, config, lang, confidence, stop_at_first=not tag and on_verdict is None)
-        if on_verdict is not None:
-            on_verdict(doc, verdict)
-        metadata = {**doc.metadata, **meta}
-        if tag:
-            metadata["quality"] = {"signals": verdict.signals, "failed": [f["filter"] for f in verdict.failed]}
-            for failure in verdict.failed:
-                stats.add("filter_failed", failure["filter"])
-        elif verdict.failed:
-            first = verdict.failed[0]
-            stats.add("filter", "documents_dropped")
-            stats.add("filter_dropped", first["filter"])
-            if on_reject is not None:
-                on_reject(replace(doc, metadata=metadata, raw=None), verdict)
-            continue
-        text = doc.text
-        if config.pii != "off":
-            text, counts = redact(text, config.pii_kinds, config.pii)
-            if counts:
-                metadata["pii"] = counts
-                for kind, count in counts.items():
-                    stats.add("filter_pii", kind, count)
-        stats.add("filter", "documents_kept")
-        stats.add("filter_tokens", "words_kept", words)
-        if counter is not None:
-            stats.add("filter_tokens", "tokens_kept", tokens)
-        yield Doc(doc.id, text, metadata)
+    signals = batch_signals(packs)
+    stop_at_first = not tag and on_verdict is None
+    for chunk in _chunks(docs, BATCH):
+        # Language first, over the whole batch (the model stays in the cache), then the
+        # compiled signals of the batch in one call, then each document's verdict.
+        found = [language_of(doc, config) for doc in chunk]
+        precomputed = (signals.compute([doc.text for doc in chunk], [lang for _, lang, _ in found])
+                       if signals is not None else [None] * len(chunk))
+        for doc, (meta, lang, confidence), values in zip(chunk, found, precomputed):
+            stats.add("filter", "documents_in")
+            words = len(doc.text.split())  # whitespace words: syllables in Vietnamese
+            stats.add("filter_tokens", "words_in", words)
+            if counter is not None:
+                tokens = counter.count(doc.text)
+                stats.add("filter_tokens", "tokens_in", tokens)
+            stats.add("filter_lang", str(lang))
+            verdict = judge(doc, packs, config, lang, confidence, stop_at_first, values)
+            if on_verdict is not None:
+                on_verdict(doc, verdict)
+            metadata = {**doc.metadata, **meta}
+            if tag:
+                metadata["quality"] = {"signals": verdict.signals, "failed": [f["filter"] for f in verdict.failed]}
+                for failure in verdict.failed:
+                    stats.add("filter_failed", failure["filter"])
+            elif verdict.failed:
+                first = verdict.failed[0]
+                stats.add("filter", "documents_dropped")
+                stats.add("filter_dropped", first["filter"])
+                if on_reject is not None:
+                    on_reject(replace(doc, metadata=metadata, raw=None), verdict)
+                continue
+            text = doc.text
+            if config.pii != "off":
+                text, counts = redact(text, config.pii_kinds, config.pii)
+                if counts:
+                    metadata["pii"] = counts
+                    for kind, count in counts.items():
+                        stats.add("filter_pii", kind, count)
+            stats.add("filter", "documents_kept")
+            stats.add("filter_tokens", "words_kept", words)
+            if counter is not None:
+                stats.add("filter_tokens", "tokens_kept", tokens)
+            yield Doc(doc.id, text, metadata)
+
+
+def _chunks(docs: Iterable[Doc], size: int) -> Iterator[list[Doc]]:
+    iterator = iter(docs)
+    while chunk := list(islice(iterator, size)):
+        yield chunk
 
 
 @functools.lru_cache(maxsize=4)

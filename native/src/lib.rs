@@ -9,6 +9,8 @@ use pyo3::types::PyBytes;
 pub mod batch;
 pub mod hashing;
 pub mod link;
+pub mod signals;
+pub mod tables;
 
 use batch::{u32_bytes, u64_bytes, Batch, BatchError};
 
@@ -213,6 +215,54 @@ fn link_partitions<'py>(
     Ok((PyBytes::new(py, &u32_bytes(&roots)), (counts.exact_links, counts.candidates, counts.checked, counts.near_links)))
 }
 
+/// The filter's signals over batches of documents, built once with the sentence marks,
+/// the Vietnamese onsets and rhymes (without marks) and the packs' stop-word lists.
+#[pyclass(frozen)]
+struct SignalKit {
+    kit: signals::Kit,
+}
+
+#[pymethods]
+impl SignalKit {
+    #[new]
+    fn new(marks: &str, onsets: Vec<String>, rhymes: Vec<String>, stop_lists: Vec<Vec<String>>) -> Self {
+        let kit = signals::Kit {
+            marks: marks.chars().map(|c| c as u32).collect(),
+            onsets: onsets.into_iter().map(String::into_bytes).collect(),
+            rhymes: rhymes.into_iter().map(String::into_bytes).collect(),
+            stops: stop_lists
+                .into_iter()
+                .map(|list| list.iter().map(|w| w.chars().map(|c| c as u32).collect()).collect())
+                .collect(),
+        };
+        SignalKit { kit }
+    }
+
+    /// Values per document (f64, little-endian), `width()` of them: the token signals (NaN
+    /// where `simple[i]` is 0: English is tokenized in Python), the text signals, the
+    /// distinct stop words of each list.
+    fn signals<'py>(&self, py: Python<'py>, blob: &[u8], offsets: &[u8], simple: &[u8], threads: usize) -> PyResult<Bound<'py, PyBytes>> {
+        let threads = threads_ok(threads)?;
+        let batch = Batch::new(blob, offsets)?;
+        if simple.len() != batch.len() {
+            return Err(PyValueError::new_err("one tokenizer flag per text"));
+        }
+        let kit = &self.kit;
+        let rows = py.detach(|| batch.map(threads, |i, text| kit.document(text, simple[i] != 0)));
+        let mut out = Vec::with_capacity(rows.len() * self.width() * 8);
+        for row in rows {
+            for value in row {
+                out.extend_from_slice(&value.to_le_bytes());
+            }
+        }
+        Ok(PyBytes::new(py, &out))
+    }
+
+    fn width(&self) -> usize {
+        signals::TOKEN_SIGNALS + signals::TEXT_SIGNALS + self.kit.stops.len()
+    }
+}
+
 #[pymodule]
 fn corpuskit_native(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add("__doc__", "corpuskit's compiled core: batch functions behind corpuskit.native.")?;
@@ -224,5 +274,6 @@ fn corpuskit_native(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_function(wrap_pyfunction!(line_hashes, m)?)?;
     m.add_function(wrap_pyfunction!(ngram_hashes, m)?)?;
     m.add_function(wrap_pyfunction!(link_partitions, m)?)?;
+    m.add_class::<SignalKit>()?;
     Ok(())
 }

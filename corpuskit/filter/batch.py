@@ -1,0 +1,95 @@
+"""The signals of a whole batch of documents from the compiled core, in one crossing.
+
+The filter judges documents one by one, but computing their signals one by one in Python
+(tokens, n-gram repetition, letters, mash, marks) is most of its cost, and calling
+compiled code once per document or per signal costs more than it saves. So a batch's
+texts cross once (corpuskit.native.pack) and come back as one array of values per
+document: the token signals for every language the simple tokenizer serves (all but
+English, which keeps spaCy's rules in Python), the character and word signals for every
+language, and the distinct stop words of each pack's list. `judge` starts from these and
+computes in Python only what the core does not.
+
+The Python functions in the signal modules are the specification: the values are the same
+numbers (tests/test_native_filter.py compares them over real and random text), and with
+`CORPUSKIT_PURE=1` or without the core nothing here runs.
+"""
+
+from __future__ import annotations
+
+from array import array
+from typing import Sequence
+
+from corpuskit import native
+from corpuskit.filter.packs import Pack
+from corpuskit.filter.text import SENTENCE_MARKS
+
+# In the order the core returns them (native/src/signals.rs).
+TOKEN_SIGNALS = ("word_count", "mean_word_length", "alpha_words_ratio", "sentence_count", "hash_ratio",
+                 "ellipsis_ratio", "newline_word_ratio", "top_2gram_char_ratio", "top_3gram_char_ratio",
+                 "top_4gram_char_ratio", *(f"dup_{n}gram_char_ratio" for n in range(5, 11)))
+TEXT_SIGNALS = ("ws_word_count", "alpha_ws_words_ratio", "letter_share", "mash_word_ratio",
+                "marked_syllable_share", "typing_residue_ratio")
+NATIVE_SIGNALS = frozenset(TOKEN_SIGNALS + TEXT_SIGNALS + ("stop_words",))
+# Signals whose Python functions return integers (JSON writes 12, not 12.0).
+COUNTS = frozenset({"word_count", "sentence_count", "ws_word_count", "stop_words"})
+
+
+def _kit_inputs() -> tuple[list[str], list[str]]:
+    """Vietnamese onsets and rhymes without marks, as corpuskit.filter.langid spells them."""
+    from corpuskit.filter.langid import _strip_marks
+    from corpuskit.vietnamese import ONSETS, RHYMES
+
+    return sorted({_strip_marks(o) for o in ONSETS}), sorted({_strip_marks(r) for r in RHYMES})
+
+
+class BatchSignals:
+    """The compiled signals for one set of packs (their stop-word lists are part of it)."""
+
+    def __init__(self, packs: Sequence[Pack], threads: int = 1) -> None:
+        lists: list[frozenset[str]] = []
+        for pack in packs:
+            for words in pack.stop_words.values():
+                if words not in lists:
+                    lists.append(words)
+        self.stop_lists = lists
+        onsets, rhymes = _kit_inputs()
+        self.kit = native.core.SignalKit("".join(sorted(SENTENCE_MARKS)), onsets, rhymes, [sorted(w) for w in lists])
+        self.width = self.kit.width()
+        self.threads = threads
+        self.names = TOKEN_SIGNALS + TEXT_SIGNALS
+
+    def compute(self, texts: Sequence[str], langs: Sequence[str | None]) -> list[dict]:
+        """For each text, {signal: value} as `judge` stores them (floats rounded to 6
+        places, counts as integers; stop words under ("stop_words", the list))."""
+        if not texts:
+            return []
+        blob, offsets = native.pack(texts)
+        simple = bytes(lang != "en" for lang in langs)
+        values = array("d")
+        values.frombytes(self.kit.signals(blob, offsets, simple, self.threads))
+        names, width, stops = self.names, self.width, self.stop_lists
+        token_count = len(TOKEN_SIGNALS)
+        out = []
+        for row in range(len(texts)):
+            at = row * width
+            found: dict = {}
+            first = 0 if simple[row] else token_count
+            for i in range(first, len(names)):
+                name, value = names[i], values[at + i]
+                found[name] = int(value) if name in COUNTS else round(value, 6)
+            if simple[row]:
+                for s, words in enumerate(stops):
+                    found[("stop_words", words)] = int(values[at + len(names) + s])
+            out.append(found)
+        return out
+
+
+def batch_signals(packs: Sequence[Pack]) -> BatchSignals | None:
+    """The compiled signals for these packs, or None on the pure path or when no pack
+    uses a signal the core computes."""
+    if native.core is None or not hasattr(native.core, "SignalKit"):
+        return None
+    used = {t.signal for pack in packs for section in pack.thresholds.values() for t in section}
+    if not used & NATIVE_SIGNALS:
+        return None
+    return BatchSignals(packs)
