@@ -28,13 +28,16 @@ CITATION = re.compile(r"\[\d*]|\[edit]|\[citation needed]")
 POLICY = ("terms of use", "privacy policy", "cookie policy", "uses cookies", "use of cookies", "use cookies")
 
 
-def _c4_pass(view: TextView) -> tuple[int, int, int, int, int]:
-    """One pass over the lines, as C4 reads them: (sentences kept, lorem ipsum, curly
-    brace, lines without terminal punctuation, javascript or policy lines)."""
+def _c4_pass(view: TextView) -> tuple[list[tuple[int, str, bool]], int, int, int, int]:
+    """One pass over the lines, as C4 reads them: (the lines kept: index, text, whether
+    citations were taken out; lorem ipsum; curly brace; lines without
+    terminal punctuation; javascript or policy lines). Sentences are counted only when
+    asked (c4_sentences): the other checks need no tokens."""
     cached = view.__dict__.get("_c4")
     if cached is not None:
         return cached
-    sentences = lorem = curly = no_end = scripted = 0
+    kept: list[tuple[int, str, bool]] = []
+    lorem = curly = no_end = scripted = 0
     for index, raw in enumerate(view.lines):
         line = raw.strip()
         parts = line.split()
@@ -62,9 +65,8 @@ def _c4_pass(view: TextView) -> tuple[int, int, int, int, int]:
         if any(p in lower for p in POLICY):
             scripted += 1
             continue
-        tokenized = view.__dict__.get("line_tokens")  # when another signal has tokenized the lines
-        sentences += count_sentences(tokenized[index] if tokenized is not None and not cited else words(line, view.lang))
-    view.__dict__["_c4"] = result = (sentences, lorem, curly, no_end, scripted)
+        kept.append((index, line, cited))
+    view.__dict__["_c4"] = result = (kept, lorem, curly, no_end, scripted)
     return result
 
 
@@ -72,12 +74,20 @@ def _c4_pass(view: TextView) -> tuple[int, int, int, int, int]:
 def c4_sentences(view: TextView) -> float:
     """Sentences in the lines C4 keeps (ending in `. ? ! " '`, not in `...`, at least 3
     words, no javascript or cookie/privacy-policy mention). Paper: at least 5."""
-    return _c4_pass(view)[0]
+    kept = _c4_pass(view)[0]
+    tokenized = view.__dict__.get("line_tokens")  # when another signal has tokenized the lines
+    return sum(count_sentences(tokenized[index] if tokenized is not None and not cited else words(line, view.lang))
+               for index, line, cited in kept)
 
 
 @signal("c4", PAPER)
 def c4_lorem_ipsum(view: TextView) -> float:
     """1 when a line C4 keeps contains "lorem ipsum" (placeholder text). Paper: 0."""
+    text = view.text
+    if "[" in text:
+        text = CITATION.sub("", text)  # citations never span lines: as the pass takes them out of each line
+    if "lorem ipsum" not in text.lower():  # nowhere in the text, so in no line C4 keeps: no pass needed
+        return 0
     return _c4_pass(view)[1]
 
 

@@ -46,13 +46,16 @@ _SPACES = regex.compile(r"\s+")
 _NO_MARKS = dict.fromkeys(c for c in range(0x20000) if unicodedata.combining(chr(c)))
 # A bare word (one per line) without a vowel, or with five consonants in a row.
 _MASHED_LINE = re.compile(r"^(?:[^aeiouy\n]+|[^\n]*?[bcdfghjklmnpqrstvwxz]{5}[^\n]*)$", re.MULTILINE)
-# Characters every code pattern below needs one of.
-_CODE_HINT = re.compile(r"[{};=<>(#]")
 # Code: a line that opens or closes a block, or ends a statement with `;` after an
 # assignment or a call (a list item in Vietnamese or French legal text ends in `;` too, so
 # a semicolon alone is not code), or holds an arrow, a tag or a definition.
-_CODE_LINE = re.compile(r"[{}]\s*$|(?:=|\)|\+\+|--)\s*;\s*$|=>|</?[a-z][a-z0-9]*(?:\s[^>]*)?>|\bfunction\s*\(|"
-                        r"\b(?:var|let|const)\s+\w+\s*=|\bdef\s+\w+\(|#include\b|\breturn\b[^.;]*;")
+_CODE_PATTERN = (r"[{}]\s*$|(?:=|\)|\+\+|--)\s*;\s*$|=>|</?[a-z][a-z0-9]*(?:\s[^>]*)?>|\bfunction\s*\(|"
+                 r"\b(?:var|let|const)\s+\w+\s*=|\bdef\s+\w+\(|#include\b|\breturn\b[^.;]*;")
+_CODE_LINE = re.compile(_CODE_PATTERN)
+# The same over the units joined by line breaks, a unit's end being a line break or the
+# end: it matches wherever a unit matches (and sometimes across units), so when it finds
+# nothing no unit is code, and one search replaces a search per unit.
+_CODE_ANYWHERE = re.compile(_CODE_PATTERN.replace("$", r"(?:\n|\Z)"))
 
 
 @signal("news", NEWS)
@@ -137,6 +140,14 @@ def mash_word_ratio(view: TextView) -> float:
     return len(_MASHED_LINE.findall(_bare("\n".join(words)))) / len(words)
 
 
+def _may_hold_code(text: str) -> bool:
+    """Whether the text holds what one of the code patterns needs (`{`, `}`, `;`, `<`,
+    `=>`, `function`, `def`, `#include`, an `=` with `var`, `let` or `const`): substring
+    tests at C speed, where the regular expression is tried at every character."""
+    return (any(c in text for c in "{};<") or "=>" in text or "function" in text or "def" in text
+            or "#include" in text or ("=" in text and ("var" in text or "let" in text or "const" in text)))
+
+
 @signal("news", NEWS)
 def code_unit_ratio(view: TextView) -> float:
     """Share of units that look like program code (end in `{`, `}` or `;`, hold `=>`, a
@@ -145,6 +156,6 @@ def code_unit_ratio(view: TextView) -> float:
     if not units:
         return 0.0
     text = "\n".join(units)
-    if not _CODE_HINT.search(text):  # most texts hold none of the characters code needs
+    if not _may_hold_code(text) or not _CODE_ANYWHERE.search(text):  # most texts: no unit is code
         return 0.0
     return ratio(sum(1 for unit in units if _CODE_LINE.search(unit)), len(units))

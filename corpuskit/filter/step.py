@@ -211,7 +211,8 @@ def filter_documents(
                        if signals is not None else [None] * len(chunk))
         for doc, (meta, lang, confidence), values in zip(chunk, found, precomputed):
             stats.add("filter", "documents_in")
-            words = len(doc.text.split())  # whitespace words: syllables in Vietnamese
+            # whitespace words (syllables in Vietnamese), counted by the core when it ran
+            words = values["ws_word_count"] if values else len(doc.text.split())
             stats.add("filter_tokens", "words_in", words)
             if counter is not None:
                 tokens = counter.count(doc.text)
