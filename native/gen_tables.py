@@ -35,6 +35,9 @@ _RX_LETTER_MARK = regex.compile(r"[\p{L}\p{M}]")
 _RX_SPACE = regex.compile(r"\s")
 _RX_LATIN = regex.compile(r"\p{Latin}")
 _RX_UNSPACED = regex.compile(r"[\p{Han}\p{Hiragana}\p{Katakana}\p{Thai}\p{Lao}\p{Khmer}\p{Myanmar}]")
+_RX_LL = regex.compile(r"\p{Ll}")
+_RX_LU = regex.compile(r"\p{Lu}")
+_RX_DIGIT = regex.compile(r"\d")
 CLASSES = [
     ("PY_ALNUM", str.isalnum),
     ("PY_SPACE", str.isspace),
@@ -47,6 +50,11 @@ CLASSES = [
     ("PY_UPPER", str.isupper),
     ("PY_LOWER_TITLE", lambda c: c.islower() or unicodedata.category(c) == "Lt"),  # c.istitle() is True for "A"
     ("RX_UNSPACED", lambda c: _RX_UNSPACED.match(c) is not None),
+    ("PY_LOWER", str.islower),
+    ("PY_DIGIT", str.isdigit),
+    ("RX_LL", lambda c: _RX_LL.match(c) is not None),
+    ("RX_LU", lambda c: _RX_LU.match(c) is not None),
+    ("RX_DIGIT", lambda c: _RX_DIGIT.match(c) is not None),
 ]
 
 

@@ -50,6 +50,12 @@ PIECES = [
     "\x0b", "\x0c", "\r\n", "\r", "\t", "ǅungla", "İstanbul", "straße", "ﬁnance", "Ωmega", "ΣΊΣΥΦΟΣ", "Москва",
     "NASA", "qxzjk", "sdfghj", "rhythm", "crwth", "ŉ", "ǰ", "Ⅻ", "²", "٣", "𝟘𝟙", "ꓽ", "꓿", "𐐀𐐨", "🙂",
     "function(x) {", "};", "var a = 1;", "<div>", "lorem ipsum", "[1]", "{", "}", "ａｂｃ", "ˆ", "ʰ", "ꜰ",
+    # English chunks that take spaCy's rules apart: contractions, abbreviations, URLs, infixes
+    "don't", "it's", "they’re", "we'll", "I'M", "(AP).", "A.", "B.", "e.g.", "i.e.", ":)", ";-)", "http://x.com/a",
+    "https://bbc.co.uk/news.", "www.a.b/", "a.b@c.d.e", "x@y", "a+b", "3+4", "1-2", "3-", "well--known", "x—y",
+    "a–b", "a~b", "a/b", "a:b", "a=b", "a<b", "A.B", "c.D", "foo,bar", "(word", "word)", "'quoted'", "$5", "+84",
+    "+x", "§3", "and/or", "Ph.D.", "Jan.", "5.", "AB.", "aB.", "ÉÉ.", "...hi", "hi...", "“Hi.”", "Co.", "co.",
+    "2^3", "4*5", "__init__", "«Non»", "‘a’", "a…b", "9+", "x++", "--", "..", ".", ",", "'", "’", "n't", "’s",
 ]
 
 
@@ -74,14 +80,13 @@ def random_text(rng: random.Random) -> str:
 def python_values(text: str, lang: str, stop_lists) -> dict:
     view = TextView(text, lang)
     out = {}
-    names = (TOKEN_SIGNALS if lang != "en" else ()) + TEXT_SIGNALS
+    names = TOKEN_SIGNALS + TEXT_SIGNALS
     for name in names:
         value = SIGNALS[name].function(view)
         out[name] = round(value, 6) if isinstance(value, float) else value
-    if lang != "en":
-        for words in stop_lists:
-            view.stop_words = words
-            out[("stop_words", words)] = SIGNALS["stop_words"].function(view)
+    for words in stop_lists:
+        view.stop_words = words
+        out[("stop_words", words)] = SIGNALS["stop_words"].function(view)
     return out
 
 

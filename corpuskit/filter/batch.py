@@ -4,9 +4,9 @@ The filter judges documents one by one, but computing their signals one by one i
 (tokens, n-gram repetition, letters, mash, marks) is most of its cost, and calling
 compiled code once per document or per signal costs more than it saves. So a batch's
 texts cross once (corpuskit.native.pack) and come back as one array of values per
-document: the token signals for every language the simple tokenizer serves (all but
-English, which keeps spaCy's rules in Python), the character and word signals for every
-language, and the distinct stop words of each pack's list. `judge` starts from these and
+document: the token signals (with spaCy's English rules for English, the simple
+tokenizer for the others, as corpuskit.filter.text.words), the character and word signals,
+and the distinct stop words of each pack's list. `judge` starts from these and
 computes in Python only what the core does not.
 
 The Python functions in the signal modules are the specification: the values are the same
@@ -21,7 +21,7 @@ from typing import Sequence
 
 from corpuskit import native
 from corpuskit.filter.packs import Pack
-from corpuskit.filter.text import SENTENCE_MARKS
+from corpuskit.filter import text
 
 # In the order the core returns them (native/src/signals.rs).
 TOKEN_SIGNALS = ("word_count", "mean_word_length", "alpha_words_ratio", "sentence_count", "hash_ratio",
@@ -53,7 +53,9 @@ class BatchSignals:
                     lists.append(words)
         self.stop_lists = lists
         onsets, rhymes = _kit_inputs()
-        self.kit = native.core.SignalKit("".join(sorted(SENTENCE_MARKS)), onsets, rhymes, [sorted(w) for w in lists])
+        self.kit = native.core.SignalKit("".join(sorted(text.SENTENCE_MARKS)), onsets, rhymes, [sorted(w) for w in lists],
+                                         sorted(text._EXCEPTIONS), "".join(sorted(text._SIMPLE_SUFFIXES)),
+                                         "".join(sorted(text._SIMPLE_PREFIXES)))
         self.width = self.kit.width()
         self.threads = threads
         self.names = TOKEN_SIGNALS + TEXT_SIGNALS
@@ -64,22 +66,17 @@ class BatchSignals:
         if not texts:
             return []
         blob, offsets = native.pack(texts)
-        simple = bytes(lang != "en" for lang in langs)
+        english = bytes(lang == "en" for lang in langs)  # corpuskit.filter.text.words: spaCy's rules for English
         values = array("d")
-        values.frombytes(self.kit.signals(blob, offsets, simple, self.threads))
+        values.frombytes(self.kit.signals(blob, offsets, english, self.threads))
         names, width, stops = self.names, self.width, self.stop_lists
-        token_count = len(TOKEN_SIGNALS)
+        counts = [name in COUNTS for name in names]
         out = []
-        for row in range(len(texts)):
-            at = row * width
-            found: dict = {}
-            first = 0 if simple[row] else token_count
-            for i in range(first, len(names)):
-                name, value = names[i], values[at + i]
-                found[name] = int(value) if name in COUNTS else round(value, 6)
-            if simple[row]:
-                for s, words in enumerate(stops):
-                    found[("stop_words", words)] = int(values[at + len(names) + s])
+        for at in range(0, len(texts) * width, width):
+            found: dict = {name: int(value) if count else round(value, 6)
+                           for name, value, count in zip(names, values[at:at + len(names)], counts)}
+            for s, words in enumerate(stops):
+                found[("stop_words", words)] = int(values[at + len(names) + s])
             out.append(found)
         return out
 

@@ -7,6 +7,7 @@ use pyo3::prelude::*;
 use pyo3::types::PyBytes;
 
 pub mod batch;
+pub mod english;
 pub mod hashing;
 pub mod link;
 pub mod signals;
@@ -225,8 +226,25 @@ struct SignalKit {
 #[pymethods]
 impl SignalKit {
     #[new]
-    fn new(marks: &str, onsets: Vec<String>, rhymes: Vec<String>, stop_lists: Vec<Vec<String>>) -> Self {
+    #[allow(clippy::too_many_arguments)]
+    fn new(
+        marks: &str,
+        onsets: Vec<String>,
+        rhymes: Vec<String>,
+        stop_lists: Vec<Vec<String>>,
+        exceptions: Vec<String>,
+        simple_suffixes: &str,
+        simple_prefixes: &str,
+    ) -> Self {
+        let exceptions: rustc_hash::FxHashSet<Vec<u32>> = exceptions.iter().map(|w| w.chars().map(|c| c as u32).collect()).collect();
+        let english = english::English {
+            max_exception: exceptions.iter().map(Vec::len).max().unwrap_or(0),
+            exceptions,
+            simple_suffixes: simple_suffixes.chars().map(|c| c as u32).collect(),
+            simple_prefixes: simple_prefixes.chars().map(|c| c as u32).collect(),
+        };
         let kit = signals::Kit {
+            english,
             marks: marks.chars().map(|c| c as u32).collect(),
             onsets: onsets.into_iter().map(String::into_bytes).collect(),
             rhymes: rhymes.into_iter().map(String::into_bytes).collect(),
@@ -238,17 +256,17 @@ impl SignalKit {
         SignalKit { kit }
     }
 
-    /// Values per document (f64, little-endian), `width()` of them: the token signals (NaN
-    /// where `simple[i]` is 0: English is tokenized in Python), the text signals, the
-    /// distinct stop words of each list.
-    fn signals<'py>(&self, py: Python<'py>, blob: &[u8], offsets: &[u8], simple: &[u8], threads: usize) -> PyResult<Bound<'py, PyBytes>> {
+    /// Values per document (f64, little-endian), `width()` of them: the token signals
+    /// (English tokens where `english[i]` is 1), the text signals, the distinct stop words
+    /// of each list.
+    fn signals<'py>(&self, py: Python<'py>, blob: &[u8], offsets: &[u8], english: &[u8], threads: usize) -> PyResult<Bound<'py, PyBytes>> {
         let threads = threads_ok(threads)?;
         let batch = Batch::new(blob, offsets)?;
-        if simple.len() != batch.len() {
+        if english.len() != batch.len() {
             return Err(PyValueError::new_err("one tokenizer flag per text"));
         }
         let kit = &self.kit;
-        let rows = py.detach(|| batch.map(threads, |i, text| kit.document(text, simple[i] != 0)));
+        let rows = py.detach(|| batch.map(threads, |i, text| kit.document(text, english[i] != 0)));
         let mut out = Vec::with_capacity(rows.len() * self.width() * 8);
         for row in rows {
             for value in row {

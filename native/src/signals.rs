@@ -60,6 +60,7 @@ pub fn code_points(text: &[u8]) -> Vec<u32> {
 /// What a kit is built with once: the sentence marks, Vietnamese onsets and rhymes
 /// without marks (the toneless-syllable test) and the packs' stop-word lists.
 pub struct Kit {
+    pub english: crate::english::English,
     pub marks: FxHashSet<u32>,
     pub onsets: FxHashSet<Vec<u8>>,
     pub rhymes: FxHashSet<Vec<u8>>,
@@ -219,18 +220,18 @@ fn count_subsequence(cps: &[u32], what: &[u32]) -> u64 {
 const DOT: u32 = '.' as u32;
 
 impl Kit {
-    /// The token signals (TOKEN_SIGNALS values, NaN when `tokens` is None: English is
-    /// tokenized in Python), the text signals (TEXT_SIGNALS values) and the distinct stop
-    /// words of each list.
-    pub fn document(&self, text: &[u8], simple: bool) -> Vec<f64> {
+    /// The token signals (TOKEN_SIGNALS values; tokens by spaCy's English rules when
+    /// `english`, by the simple tokenizer otherwise), the text signals (TEXT_SIGNALS
+    /// values) and the distinct stop words of each list.
+    pub fn document(&self, text: &[u8], english: bool) -> Vec<f64> {
         let table = classes();
         let cps = code_points(text);
         let cls: Vec<u16> = cps.iter().map(|&c| table[c as usize]).collect();
         let chars = cps.len() as u64;
         let mut out = Vec::with_capacity(TOKEN_SIGNALS + TEXT_SIGNALS + self.stops.len());
-        let mut stop_counts = vec![f64::NAN; self.stops.len()];
-        if simple {
-            let tokens = simple_tokens(&cps, &cls);
+        let mut stop_counts = vec![0.0; self.stops.len()];
+        {
+            let tokens = if english { self.english.tokens(&cps, &cls) } else { simple_tokens(&cps, &cls) };
             let t = tokens.len() as u64;
             let has = |(a, b): (u32, u32), bit: u16| cls[a as usize..b as usize].iter().any(|&k| k & bit != 0);
             let lengths: Vec<u64> = tokens.iter().map(|&(a, b)| (b - a) as u64).collect();
@@ -301,8 +302,6 @@ impl Kit {
                 }
                 previous = grams;
             }
-        } else {
-            out.extend(std::iter::repeat(f64::NAN).take(TOKEN_SIGNALS));
         }
         debug_assert_eq!(out.len(), TOKEN_SIGNALS);
         self.text_signals(&cps, &cls, &mut out);
