@@ -13,6 +13,7 @@ import json
 import os
 import random
 import subprocess
+import textwrap
 import sys
 from pathlib import Path
 
@@ -20,9 +21,10 @@ import pytest
 
 from corpuskit import native
 from corpuskit.filter import families  # noqa: F401  (registers the signals)
-from corpuskit.filter.batch import COUNTS, TEXT_SIGNALS, TOKEN_SIGNALS, BatchSignals
+from corpuskit.filter.batch import COUNTS, LINE_SIGNALS, TEXT_SIGNALS, TOKEN_SIGNALS, BatchSignals
 from corpuskit.filter.packs import default_packs_dir, load_packs
 from corpuskit.filter.signals import SIGNALS, TextView
+from corpuskit.filter.text import is_hard_wrapped
 
 ROOT = Path(__file__).resolve().parent.parent
 needs_core = pytest.mark.skipif(native.core is None, reason=f"compiled core: {native.why_not}")
@@ -77,10 +79,21 @@ def random_text(rng: random.Random) -> str:
     return "".join(parts)
 
 
+def wrapped_text(rng: random.Random) -> str:
+    """Hard-wrapped copy (wire, e-mail): paragraphs of lower-case run-on words cut near a width."""
+    width = rng.randint(30, 100)
+    paragraphs = []
+    for _ in range(rng.randint(1, 4)):
+        words = [rng.choice(["the", "cat", "người", "được", "said.", "it’s", "(AP).", "end.”", "và", "ok!"])
+                 for _ in range(rng.randint(10, 80))]
+        paragraphs.append(textwrap.fill(" ".join(words), width))
+    return rng.choice(["\n\n", "\n"]).join(paragraphs)
+
+
 def python_values(text: str, lang: str, stop_lists) -> dict:
     view = TextView(text, lang)
     out = {}
-    names = TOKEN_SIGNALS + TEXT_SIGNALS
+    names = TOKEN_SIGNALS + TEXT_SIGNALS + LINE_SIGNALS
     for name in names:
         value = SIGNALS[name].function(view)
         out[name] = round(value, 6) if isinstance(value, float) else value
@@ -123,14 +136,15 @@ def test_written_text_gives_the_same_values(kit):
 @needs_core
 def test_three_thousand_random_documents_give_the_same_values(kit):
     rng = random.Random(19)
-    texts = [random_text(rng) for _ in range(3000)]
+    texts = [random_text(rng) if i % 10 else wrapped_text(rng) for i in range(3000)]
+    assert sum(is_hard_wrapped([x for x in t.split("\n") if x]) for t in texts) > 100  # the rejoining is tried
     langs = [rng.choice(["vi", "vi", "en", None, "und", "ja"]) for _ in texts]
     for start in range(0, len(texts), 500):
         assert_same(kit, texts[start:start + 500], langs[start:start + 500])
     # the random documents reach every signal (a test of zeros against zeros proves little)
     nonzero = {key if isinstance(key, str) else key[0] for found in kit.compute(texts, langs)
                for key, value in found.items() if value}
-    assert nonzero == set(TOKEN_SIGNALS + TEXT_SIGNALS) | {"stop_words"}
+    assert nonzero == set(TOKEN_SIGNALS + TEXT_SIGNALS + LINE_SIGNALS) | {"stop_words"}
 
 
 @needs_core
@@ -170,4 +184,4 @@ def test_the_command_line_writes_the_same_bytes_on_both_paths(tmp_path):
 
 
 def test_counts_are_integers_in_both_paths():
-    assert COUNTS <= set(TOKEN_SIGNALS + TEXT_SIGNALS) | {"stop_words"}
+    assert COUNTS <= set(TOKEN_SIGNALS + TEXT_SIGNALS + LINE_SIGNALS) | {"stop_words"}

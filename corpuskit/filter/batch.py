@@ -6,7 +6,7 @@ compiled code once per document or per signal costs more than it saves. So a bat
 texts cross once (corpuskit.native.pack) and come back as one array of values per
 document: the token signals (with spaCy's English rules for English, the simple
 tokenizer for the others, as corpuskit.filter.text.words), the character and word signals,
-and the distinct stop words of each pack's list. `judge` starts from these and
+the line, paragraph and unit signals, and the distinct stop words of each pack's list. `judge` starts from these and
 computes in Python only what the core does not.
 
 The Python functions in the signal modules are the specification: the values are the same
@@ -22,6 +22,7 @@ from typing import Sequence
 from corpuskit import native
 from corpuskit.filter.packs import Pack
 from corpuskit.filter import text
+from corpuskit.filter.fineweb import TERMINAL
 
 # In the order the core returns them (native/src/signals.rs).
 TOKEN_SIGNALS = ("word_count", "mean_word_length", "alpha_words_ratio", "sentence_count", "hash_ratio",
@@ -29,7 +30,10 @@ TOKEN_SIGNALS = ("word_count", "mean_word_length", "alpha_words_ratio", "sentenc
                  "top_4gram_char_ratio", *(f"dup_{n}gram_char_ratio" for n in range(5, 11)))
 TEXT_SIGNALS = ("ws_word_count", "alpha_ws_words_ratio", "letter_share", "mash_word_ratio",
                 "marked_syllable_share", "typing_residue_ratio")
-NATIVE_SIGNALS = frozenset(TOKEN_SIGNALS + TEXT_SIGNALS + ("stop_words",))
+LINE_SIGNALS = ("bullet_lines_ratio", "ellipsis_lines_ratio", "dup_line_ratio", "dup_line_char_ratio", "dup_para_ratio",
+                "dup_para_char_ratio", "line_punct_ratio", "short_line_ratio", "dup_line_char_share", "prose_unit_ratio",
+                "short_unit_ratio", "dup_unit_char_share")
+NATIVE_SIGNALS = frozenset(TOKEN_SIGNALS + TEXT_SIGNALS + LINE_SIGNALS + ("stop_words",))
 # Signals whose Python functions return integers (JSON writes 12, not 12.0).
 COUNTS = frozenset({"word_count", "sentence_count", "ws_word_count", "stop_words"})
 
@@ -55,10 +59,11 @@ class BatchSignals:
         onsets, rhymes = _kit_inputs()
         self.kit = native.core.SignalKit("".join(sorted(text.SENTENCE_MARKS)), onsets, rhymes, [sorted(w) for w in lists],
                                          sorted(text._EXCEPTIONS), "".join(sorted(text._SIMPLE_SUFFIXES)),
-                                         "".join(sorted(text._SIMPLE_PREFIXES)))
+                                         "".join(sorted(text._SIMPLE_PREFIXES)), "".join(sorted(TERMINAL)),
+                                         "".join(sorted(text._ENDS)), text._CLOSERS)
         self.width = self.kit.width()
         self.threads = threads
-        self.names = TOKEN_SIGNALS + TEXT_SIGNALS
+        self.names = TOKEN_SIGNALS + TEXT_SIGNALS + LINE_SIGNALS
 
     def compute(self, texts: Sequence[str], langs: Sequence[str | None]) -> list[dict]:
         """For each text, {signal: value} as `judge` stores them (floats rounded to 6

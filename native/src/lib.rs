@@ -9,6 +9,7 @@ use pyo3::types::PyBytes;
 pub mod batch;
 pub mod english;
 pub mod hashing;
+pub mod lines;
 pub mod link;
 pub mod signals;
 pub mod tables;
@@ -235,7 +236,12 @@ impl SignalKit {
         exceptions: Vec<String>,
         simple_suffixes: &str,
         simple_prefixes: &str,
+        terminal: &str,
+        ends: &str,
+        closers: &str,
     ) -> Self {
+        let points = |s: &str| s.chars().map(|c| c as u32).collect::<Vec<u32>>();
+        let lines = lines::LineKit { terminal: points(terminal), ends: points(ends), closers: points(closers) };
         let exceptions: rustc_hash::FxHashSet<Vec<u32>> = exceptions.iter().map(|w| w.chars().map(|c| c as u32).collect()).collect();
         let english = english::English {
             max_exception: exceptions.iter().map(Vec::len).max().unwrap_or(0),
@@ -245,6 +251,7 @@ impl SignalKit {
         };
         let kit = signals::Kit {
             english,
+            lines,
             marks: marks.chars().map(|c| c as u32).collect(),
             onsets: onsets.into_iter().map(String::into_bytes).collect(),
             rhymes: rhymes.into_iter().map(String::into_bytes).collect(),
@@ -277,7 +284,7 @@ impl SignalKit {
     }
 
     fn width(&self) -> usize {
-        signals::TOKEN_SIGNALS + signals::TEXT_SIGNALS + self.kit.stops.len()
+        signals::TOKEN_SIGNALS + signals::TEXT_SIGNALS + lines::LINE_SIGNALS + self.kit.stops.len()
     }
 }
 

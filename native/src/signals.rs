@@ -16,7 +16,7 @@ use std::sync::OnceLock;
 pub const TOKEN_SIGNALS: usize = 16; // word_count .. dup_10gram_char_ratio: NaN in English mode
 pub const TEXT_SIGNALS: usize = 6; // ws_word_count .. typing_residue_ratio
 
-fn classes() -> &'static [u16] {
+pub fn classes() -> &'static [u16] {
     static TABLE: OnceLock<Vec<u16>> = OnceLock::new();
     TABLE.get_or_init(|| {
         let mut table = vec![0u16; 0x110000];
@@ -61,6 +61,7 @@ pub fn code_points(text: &[u8]) -> Vec<u32> {
 /// without marks (the toneless-syllable test) and the packs' stop-word lists.
 pub struct Kit {
     pub english: crate::english::English,
+    pub lines: crate::lines::LineKit,
     pub marks: FxHashSet<u32>,
     pub onsets: FxHashSet<Vec<u8>>,
     pub rhymes: FxHashSet<Vec<u8>>,
@@ -228,7 +229,7 @@ impl Kit {
         let cps = code_points(text);
         let cls: Vec<u16> = cps.iter().map(|&c| table[c as usize]).collect();
         let chars = cps.len() as u64;
-        let mut out = Vec::with_capacity(TOKEN_SIGNALS + TEXT_SIGNALS + self.stops.len());
+        let mut out = Vec::with_capacity(TOKEN_SIGNALS + TEXT_SIGNALS + crate::lines::LINE_SIGNALS + self.stops.len());
         let mut stop_counts = vec![0.0; self.stops.len()];
         {
             let tokens = if english { self.english.tokens(&cps, &cls) } else { simple_tokens(&cps, &cls) };
@@ -305,6 +306,7 @@ impl Kit {
         }
         debug_assert_eq!(out.len(), TOKEN_SIGNALS);
         self.text_signals(&cps, &cls, &mut out);
+        self.lines.signals(&cps, &cls, &mut out);
         out.extend(stop_counts);
         out
     }
