@@ -29,9 +29,16 @@ pub fn classes() -> &'static [u16] {
     })
 }
 
-fn bare_map() -> &'static FxHashMap<u32, &'static str> {
-    static MAP: OnceLock<FxHashMap<u32, &'static str>> = OnceLock::new();
-    MAP.get_or_init(|| BARE.iter().copied().collect())
+/// Bare forms of Latin letters by code point (the Latin letters lie below U+20000).
+fn bare_table() -> &'static [&'static str] {
+    static TABLE: OnceLock<Vec<&'static str>> = OnceLock::new();
+    TABLE.get_or_init(|| {
+        let mut table = vec![""; 0x20000];
+        for &(cp, bare) in BARE.iter() {
+            table[cp as usize] = bare;
+        }
+        table
+    })
 }
 
 /// Code points of Python's `surrogatepass` UTF-8 (lone surrogates are three-byte sequences).
@@ -128,7 +135,7 @@ struct Grams {
 }
 
 fn unigrams(cps: &[u32], tokens: &[(u32, u32)]) -> Grams {
-    let mut map: FxHashMap<&[u32], u32> = FxHashMap::default();
+    let mut map: FxHashMap<&[u32], u32> = FxHashMap::with_capacity_and_hasher(tokens.len(), Default::default());
     let mut ids = Vec::with_capacity(tokens.len());
     let mut counts: Vec<u32> = Vec::new();
     for &(a, b) in tokens {
@@ -147,7 +154,7 @@ fn unigrams(cps: &[u32], tokens: &[(u32, u32)]) -> Grams {
 /// itself unique and gets a fresh id without a lookup (most of news is such).
 fn extend(previous: &Grams, unigram: &Grams, n: usize) -> Grams {
     let len = unigram.ids.len() + 1 - n;
-    let mut map: FxHashMap<u64, u32> = FxHashMap::default();
+    let mut map: FxHashMap<u64, u32> = FxHashMap::with_capacity_and_hasher(len, Default::default());
     let mut ids = Vec::with_capacity(len);
     let mut counts: Vec<u32> = Vec::new();
     for i in 0..len {
@@ -358,7 +365,7 @@ impl Kit {
 
     /// corpuskit.filter.news.mash_word_ratio
     fn mash(&self, cps: &[u32], cls: &[u16]) -> f64 {
-        let bare = bare_map();
+        let bare = bare_table();
         let n = cps.len();
         let (mut words, mut mashed) = (0u64, 0u64);
         let mut i = 0;
@@ -378,7 +385,11 @@ impl Kit {
             words += 1;
             letters.clear();
             for &c in &cps[start..i] {
-                letters.extend_from_slice(bare.get(&c).copied().unwrap_or("").as_bytes());
+                if c < 128 {
+                    letters.push((c as u8).to_ascii_lowercase()); // an ASCII letter's bare form
+                } else {
+                    letters.extend_from_slice(bare.get(c as usize).copied().unwrap_or("").as_bytes());
+                }
             }
             if is_mashed(&letters) {
                 mashed += 1;
@@ -412,6 +423,7 @@ impl Kit {
                 continue;
             }
             words += 1;
+            word.make_ascii_lowercase();
             if self.is_residue(&word) {
                 residue += 1;
             }
@@ -423,14 +435,14 @@ impl Kit {
         }
     }
 
-    fn is_residue(&self, word: &[u8]) -> bool {
-        let lower: Vec<u8> = word.to_ascii_lowercase();
+    /// `_is_residue` of a word already in lower case (its patterns ignore case).
+    fn is_residue(&self, lower: &[u8]) -> bool {
         if telex(&lower) || (vni(&lower) && !lower[lower.len() - 1].is_ascii_digit()) {
             return true;
         }
         let last = lower[lower.len() - 1];
         if b"sfrxj".contains(&last) && lower.len() >= 3 {
-            return self.toneless(&lower[..lower.len() - 1]) && !self.toneless(&lower);
+            return self.toneless(&lower[..lower.len() - 1]) && !self.toneless(lower);
         }
         false
     }
@@ -453,17 +465,30 @@ fn is_upper(cls: &[u16]) -> bool {
     cased
 }
 
+const fn byte_set(members: &[u8]) -> [bool; 256] {
+    let mut table = [false; 256];
+    let mut i = 0;
+    while i < members.len() {
+        table[members[i] as usize] = true;
+        i += 1;
+    }
+    table
+}
+
+static VOWELS: [bool; 256] = byte_set(b"aeiouy");
+static CONSONANTS: [bool; 256] = byte_set(b"bcdfghjklmnpqrstvwxz");
+
 /// `^(?:[^aeiouy\n]+|[^\n]*?[bcdfghjklmnpqrstvwxz]{5}[^\n]*)$` over one bare word.
 fn is_mashed(bare: &[u8]) -> bool {
     if bare.is_empty() {
         return false;
     }
-    if !bare.iter().any(|b| b"aeiouy".contains(b)) {
+    if !bare.iter().any(|&b| VOWELS[b as usize]) {
         return true;
     }
     let mut run = 0;
-    for b in bare {
-        if b"bcdfghjklmnpqrstvwxz".contains(b) {
+    for &b in bare {
+        if CONSONANTS[b as usize] {
             run += 1;
             if run >= 5 {
                 return true;
