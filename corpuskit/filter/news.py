@@ -152,10 +152,14 @@ def _may_hold_code(text: str) -> bool:
 def code_unit_ratio(view: TextView) -> float:
     """Share of units that look like program code (end in `{`, `}` or `;`, hold `=>`, a
     tag, `function(`, `var x =`, `def f(`)."""
+    # Units are the text's lines, sentences or lines joined by a space: what none of them
+    # needs is not in the text, so most texts are done before their units are made.
+    if not _may_hold_code(view.text):
+        return 0.0
     units = view.units
     if not units:
         return 0.0
     text = "\n".join(units)
-    if not _may_hold_code(text) or not _CODE_ANYWHERE.search(text):  # most texts: no unit is code
+    if not _CODE_ANYWHERE.search(text):  # one search: when it finds nothing, no unit is code
         return 0.0
     return ratio(sum(1 for unit in units if _CODE_LINE.search(unit)), len(units))

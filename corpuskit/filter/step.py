@@ -163,26 +163,42 @@ def judge(doc: Doc, packs: list[Pack], config: FilterConfig, lang: str | None, c
                 verdict.failed.append(failure)
                 if stop_at_first:
                     return verdict
-        section, thresholds = pack.for_language(lang)
-        if not thresholds:
+        section, steps = _plan(pack, lang)
+        if not steps:
             continue
         view.stop_words = pack.stop_words.get(section, frozenset())
-        for threshold in thresholds:
+        for signal_name, key, name, low, high, threshold in steps:
             # Packs share signals (letters, mash, code in news and vi-news): each is computed
             # once per document; the stop-word count depends on the pack's own list.
-            key = threshold.signal if threshold.signal != "stop_words" else (threshold.signal, view.stop_words)
             value = computed.get(key)
             if value is None:
-                value = SIGNALS[threshold.signal].function(view)
+                value = SIGNALS[signal_name].function(view)
                 value = computed[key] = round(value, 6) if isinstance(value, float) else value
-            verdict.signals[f"{pack.name}.{threshold.signal}"] = value
-            if threshold.fails(value):
-                verdict.failed.append({"filter": f"{pack.name}.{threshold.signal}", "where": threshold.where,
-                                       "signal": threshold.signal, "value": value, "threshold": threshold.bounds(),
-                                       "reason": describe(threshold.signal, value, threshold.bounds())})
+            verdict.signals[name] = value
+            if (low is not None and value < low) or (high is not None and value > high):
+                verdict.failed.append({"filter": name, "where": threshold.where,
+                                       "signal": signal_name, "value": value, "threshold": threshold.bounds(),
+                                       "reason": describe(signal_name, value, threshold.bounds())})
                 if stop_at_first:
                     return verdict
     return verdict
+
+
+_PLANS: dict[tuple[int, str | None], tuple] = {}
+
+
+def _plan(pack: Pack, lang: str | None) -> tuple[str | None, tuple]:
+    """The section of `pack` for `lang` and its thresholds as judge walks them: (signal,
+    key in the document's computed values, filter name, min, max, threshold), made once
+    per pack and language rather than once per document."""
+    found = _PLANS.get((id(pack), lang))
+    if found is None or found[0] is not pack:
+        section, thresholds = pack.for_language(lang)
+        stop_words = pack.stop_words.get(section, frozenset())
+        steps = tuple((t.signal, t.signal if t.signal != "stop_words" else (t.signal, stop_words), f"{pack.name}.{t.signal}",
+                       t.min, t.max, t) for t in thresholds)
+        found = _PLANS[(id(pack), lang)] = (pack, section, steps)  # the pack is kept: its id stays its own
+    return found[1], found[2]
 
 
 def filter_documents(
