@@ -107,7 +107,7 @@ def python_values(text: str, lang: str, stop_lists) -> dict:
 def kit():
     if native.core is None:
         pytest.skip(f"compiled core: {native.why_not}")
-    return BatchSignals(load_packs([str(default_packs_dir())]))
+    return BatchSignals(load_packs([str(default_packs_dir())]), every=True)
 
 
 def assert_same(kit, texts, langs):

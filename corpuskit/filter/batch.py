@@ -49,7 +49,8 @@ def _kit_inputs() -> tuple[list[str], list[str]]:
 class BatchSignals:
     """The compiled signals for one set of packs (their stop-word lists are part of it)."""
 
-    def __init__(self, packs: Sequence[Pack], threads: int = 1) -> None:
+    def __init__(self, packs: Sequence[Pack], threads: int = 1, every: bool = False) -> None:
+        """For these packs; with `every`, each signal the core computes is returned, used or not."""
         lists: list[frozenset[str]] = []
         for pack in packs:
             for words in pack.stop_words.values():
@@ -64,6 +65,11 @@ class BatchSignals:
         self.width = self.kit.width()
         self.threads = threads
         self.names = TOKEN_SIGNALS + TEXT_SIGNALS + LINE_SIGNALS
+        # Only what the packs judge crosses back into Python objects (and ws_word_count,
+        # the step's word count); the core computes the rest anyway, at no extra cost.
+        used = {t.signal for pack in packs for section in pack.thresholds.values() for t in section}
+        self.picked = [(i, name, name in COUNTS) for i, name in enumerate(self.names)
+                       if every or name in used or name == "ws_word_count"]
 
     def compute(self, texts: Sequence[str], langs: Sequence[str | None]) -> list[dict]:
         """For each text, {signal: value} as `judge` stores them (floats rounded to 6
@@ -74,14 +80,12 @@ class BatchSignals:
         english = bytes(lang == "en" for lang in langs)  # corpuskit.filter.text.words: spaCy's rules for English
         values = array("d")
         values.frombytes(self.kit.signals(blob, offsets, english, self.threads))
-        names, width, stops = self.names, self.width, self.stop_lists
-        counts = [name in COUNTS for name in names]
+        width, stops, picked, first_stop = self.width, self.stop_lists, self.picked, len(self.names)
         out = []
         for at in range(0, len(texts) * width, width):
-            found: dict = {name: int(value) if count else round(value, 6)
-                           for name, value, count in zip(names, values[at:at + len(names)], counts)}
+            found: dict = {name: int(values[at + i]) if count else round(values[at + i], 6) for i, name, count in picked}
             for s, words in enumerate(stops):
-                found[("stop_words", words)] = int(values[at + len(names) + s])
+                found[("stop_words", words)] = int(values[at + first_stop + s])
             out.append(found)
         return out
 

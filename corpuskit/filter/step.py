@@ -148,7 +148,8 @@ def judge(doc: Doc, packs: list[Pack], config: FilterConfig, lang: str | None, c
     core over its batch: corpuskit.filter.batch), as this function would store them."""
     verdict = Verdict(lang, confidence)
     view = TextView(doc.text, lang)  # shared by the packs: tokens are computed once
-    computed: dict = dict(precomputed) if precomputed else {}
+    computed: dict = {}  # what Python computes here, beside what the core has
+    precomputed = precomputed or {}
     if config.keep_lang:
         failure = _language_failure(lang, confidence, config.keep_lang, config.min_lang_confidence, "keep_lang", "--keep-lang")
         if failure:
@@ -170,7 +171,9 @@ def judge(doc: Doc, packs: list[Pack], config: FilterConfig, lang: str | None, c
         for signal_name, key, name, low, high, threshold in steps:
             # Packs share signals (letters, mash, code in news and vi-news): each is computed
             # once per document; the stop-word count depends on the pack's own list.
-            value = computed.get(key)
+            value = precomputed.get(key)
+            if value is None:
+                value = computed.get(key)
             if value is None:
                 value = SIGNALS[signal_name].function(view)
                 value = computed[key] = round(value, 6) if isinstance(value, float) else value

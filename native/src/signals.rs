@@ -287,19 +287,14 @@ impl Kit {
                 }
                 stop_counts[s] = distinct as f64;
             }
-            let mut previous = uni;
-            let unigram_ids = Grams { ids: previous.ids.clone(), counts: previous.counts.clone() };
+            let mut previous: Option<Grams> = None; // the (n-1)-grams, past the unigrams
             let mut no_repeat = false;
             for n in 2..=10usize {
-                if tokens.len() < n {
+                if tokens.len() < n || (no_repeat && n >= 5) {
                     out.push(0.0);
                     continue;
                 }
-                if no_repeat && n >= 5 {
-                    out.push(0.0);
-                    continue;
-                }
-                let grams = extend(&previous, &unigram_ids, n);
+                let grams = extend(previous.as_ref().unwrap_or(&uni), &uni, n);
                 if n <= 4 {
                     out.push(top_ngram(&grams, &lengths, n, chars));
                 } else {
@@ -308,7 +303,7 @@ impl Kit {
                 if grams.counts.len() == grams.ids.len() {
                     no_repeat = true;
                 }
-                previous = grams;
+                previous = Some(grams);
             }
         }
         debug_assert_eq!(out.len(), TOKEN_SIGNALS);
