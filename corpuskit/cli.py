@@ -586,6 +586,7 @@ def filter_command(inputs, output, to, skip_bad, stats_path, quiet, jobs, pack_p
     packs = _load_filter_packs(pack_paths)
     reader, outputs = _prepare(inputs, None, also_read=_pack_sources(pack_paths))
     outputs.check_file(output, "-o")
+    tell_once(quiet)  # the signals are the compiled core's work when it is there
     rejected = outputs.jsonl(rejected_path, "--rejected")
     side = Side()
     emit_rejected = side.sink("rejected", rejected.write)
