@@ -165,13 +165,10 @@ impl English {
 /// `_URL.fullmatch(chunk, i, j)`: `(?:https?://|www\.)\S*[\w/]|[\w.+-]+@[\w-]+(?:\.[\w-]+)+`
 fn url_fullmatch(ch: &Chunk, i: usize, j: usize) -> bool {
     let cps = &ch.cps[i..j];
-    let starts = |p: &str| {
-        let p: Vec<u32> = p.chars().map(|x| x as u32).collect();
-        cps.len() >= p.len() && cps[..p.len()] == p[..]
-    };
-    for prefix in ["http://", "https://", "www."] {
+    let starts = |p: &[u8]| cps.len() >= p.len() && cps.iter().zip(p).all(|(&x, &y)| x == y as u32);
+    for prefix in [&b"http://"[..], b"https://", b"www."] {
         if starts(prefix) {
-            let rest = i + prefix.chars().count();
+            let rest = i + prefix.len();
             if rest < j
                 && (rest..j).all(|k| !ch.has(k, RX_SPACE))
                 && (ch.rx_w(j - 1) || ch.cps[j - 1] == c('/'))
@@ -180,9 +177,13 @@ fn url_fullmatch(ch: &Chunk, i: usize, j: usize) -> bool {
             }
         }
     }
-    // e-mail: the local part ends at the first @ (the class holds none)
-    let Some(at) = (i..j).find(|&k| ch.cps[k] == c('@')) else { return false };
-    if at == i || !(i..at).all(|k| ch.rx_w(k) || [c('.'), c('+'), c('-')].contains(&ch.cps[k])) {
+    // e-mail: the local part runs up to the first @ (the class holds none), as the
+    // pattern reads it: a character outside the class before any @ ends the try at once
+    let mut at = i;
+    while at < j && (ch.rx_w(at) || [c('.'), c('+'), c('-')].contains(&ch.cps[at])) {
+        at += 1;
+    }
+    if at == i || at == j || ch.cps[at] != c('@') {
         return false;
     }
     // domain: labels of [\w-]+ joined by single dots, at least two
