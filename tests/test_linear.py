@@ -112,3 +112,18 @@ def test_space_runs_before_punctuation_are_linear():
 
     assert_linear("space before punctuation", lambda line: _SPACE_BEFORE_PUNCTUATION.sub(r"\1", line),
                   lambda n: "a" + " " * n + "b")
+
+
+@pytest.mark.parametrize("unit", ["_", "{", "(", "!", "..", "a.", "'s", "-a", "@a", "http://a", "…", "“", '" ', "”  ", ". ",
+                                  " . ", "a\n", "\n\n", "-\n", "ab ", "x" * 30 + "\n"])
+def test_compiled_signals_are_linear(unit):
+    """The compiled core's tokenizers and line, unit and n-gram signals on runs of one piece."""
+    from corpuskit import native
+    from corpuskit.filter.batch import BatchSignals
+    from corpuskit.filter.packs import default_packs_dir, load_packs
+
+    if native.core is None:
+        pytest.skip(f"compiled core: {native.why_not}")
+    kit = BatchSignals(load_packs([str(default_packs_dir())]), every=True)
+    assert_linear(f"compiled signals on {unit!r}", lambda text: kit.compute([text, text], ["en", "vi"]),
+                  lambda n: unit * (n // len(unit)))
