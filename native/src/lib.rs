@@ -7,6 +7,7 @@ use pyo3::prelude::*;
 use pyo3::types::PyBytes;
 
 pub mod batch;
+pub mod chars;
 pub mod english;
 pub mod hashing;
 pub mod lines;

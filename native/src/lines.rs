@@ -63,8 +63,8 @@ fn splitlines(cps: &[u32]) -> Vec<(usize, usize)> {
 fn split_newlines(cps: &[u32], a: usize, b: usize) -> Vec<(usize, usize)> {
     let mut out = Vec::new();
     let mut start = a;
-    for i in a..b {
-        if cps[i] == NL {
+    for (i, &c) in cps.iter().enumerate().take(b).skip(a) {
+        if c == NL {
             out.push((start, i));
             start = i + 1;
         }
@@ -153,7 +153,7 @@ impl LineKit {
             .into_iter()
             .filter(|&(a, b)| (a..b).any(|i| cls[i] & PY_SPACE == 0))
             .collect();
-        let punct = nonempty.iter().filter(|&&(a, b)| self.terminal.contains(&cps[b - 1])).count() as u64;
+        let punct = nonempty.iter().filter(|&&(_, b)| self.terminal.contains(&cps[b - 1])).count() as u64;
         let short = nonempty.iter().filter(|&&(a, b)| b - a <= 30).count() as u64;
         out.push(ratio(punct, nonempty.len() as u64));
         out.push(ratio(short, nonempty.len() as u64));
@@ -161,7 +161,7 @@ impl LineKit {
         out.push(ratio(dup_chars, chars - newlines));
         // the news pack, over units
         let units = self.units(cps, cls);
-        let table = crate::signals::classes();
+        let table = crate::chars::classes();
         let (mut prose, mut short) = (0u64, 0u64);
         let mut counts: FxHashMap<&[u32], u64> = FxHashMap::default();
         for unit in &units {

@@ -8,61 +8,13 @@
 //! data, so that both paths give the same numbers. A ratio is computed as Python computes
 //! it (two integers divided once, in f64), so the values are the same bits.
 
+use crate::chars::{bare_table, classes, code_points};
 use crate::tables::*;
 use rustc_hash::{FxHashMap, FxHashSet};
-use std::sync::OnceLock;
 
 /// The signals in the order they are returned (corpuskit.filter.native names them).
 pub const TOKEN_SIGNALS: usize = 16; // word_count .. dup_10gram_char_ratio: NaN in English mode
 pub const TEXT_SIGNALS: usize = 6; // ws_word_count .. typing_residue_ratio
-
-pub fn classes() -> &'static [u16] {
-    static TABLE: OnceLock<Vec<u16>> = OnceLock::new();
-    TABLE.get_or_init(|| {
-        let mut table = vec![0u16; 0x110000];
-        for &(first, last, bits) in RANGES.iter() {
-            for slot in &mut table[first as usize..=last as usize] {
-                *slot = bits;
-            }
-        }
-        table
-    })
-}
-
-/// Bare forms of Latin letters by code point (the Latin letters lie below U+20000).
-fn bare_table() -> &'static [&'static str] {
-    static TABLE: OnceLock<Vec<&'static str>> = OnceLock::new();
-    TABLE.get_or_init(|| {
-        let mut table = vec![""; 0x20000];
-        for &(cp, bare) in BARE.iter() {
-            table[cp as usize] = bare;
-        }
-        table
-    })
-}
-
-/// Code points of Python's `surrogatepass` UTF-8 (lone surrogates are three-byte sequences).
-pub fn code_points(text: &[u8]) -> Vec<u32> {
-    let mut out = Vec::with_capacity(text.len());
-    let mut i = 0;
-    while i < text.len() {
-        let b = text[i] as u32;
-        let (cp, width) = if b < 0x80 {
-            (b, 1)
-        } else if b >> 5 == 0b110 && i + 1 < text.len() {
-            (((b & 0x1F) << 6) | (text[i + 1] as u32 & 0x3F), 2)
-        } else if b >> 4 == 0b1110 && i + 2 < text.len() {
-            (((b & 0x0F) << 12) | ((text[i + 1] as u32 & 0x3F) << 6) | (text[i + 2] as u32 & 0x3F), 3)
-        } else if b >> 3 == 0b11110 && i + 3 < text.len() {
-            (((b & 0x07) << 18) | ((text[i + 1] as u32 & 0x3F) << 12) | ((text[i + 2] as u32 & 0x3F) << 6) | (text[i + 3] as u32 & 0x3F), 4)
-        } else {
-            (0xFFFD, 1) // not produced by Python's encoder; counted as one character
-        };
-        out.push(cp.min(0x10FFFF));
-        i += width;
-    }
-    out
-}
 
 /// What a kit is built with once: the sentence marks, Vietnamese onsets and rhymes
 /// without marks (the toneless-syllable test) and the packs' stop-word lists.
@@ -432,7 +384,7 @@ impl Kit {
 
     /// `_is_residue` of a word already in lower case (its patterns ignore case).
     fn is_residue(&self, lower: &[u8]) -> bool {
-        if telex(&lower) || (vni(&lower) && !lower[lower.len() - 1].is_ascii_digit()) {
+        if telex(lower) || (vni(lower) && !lower[lower.len() - 1].is_ascii_digit()) {
             return true;
         }
         let last = lower[lower.len() - 1];
