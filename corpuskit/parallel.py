@@ -19,6 +19,7 @@ import multiprocessing
 import os
 from collections import deque
 from concurrent.futures import Future, ProcessPoolExecutor
+from concurrent.futures import TimeoutError as ResultTimeout  # the builtin from Python 3.11, its own class in 3.10
 from concurrent.futures.process import BrokenProcessPool
 from typing import Callable, Iterable, Iterator
 
@@ -199,14 +200,37 @@ def _ordered_results(work: Callable, docs: Iterable[Doc | RawRecord], jobs: int,
                 if not processes:
                     processes = list(getattr(pool, "_processes", {}).values())
                 if len(window) >= 2 * jobs:
-                    yield window.popleft().result()
+                    yield _result(window.popleft(), pool, processes)
             while window:
-                yield window.popleft().result()
+                yield _result(window.popleft(), pool, processes)
         except BrokenProcessPool:
             raise _worker_death(processes) from None
         finally:
             for future in window:
                 future.cancel()
+
+
+def _result(future: Future, pool: ProcessPoolExecutor, processes: list):
+    """The future's result, watching the workers while it is awaited.
+
+    The pool's own thread finds a dead worker, except when the worker died in the middle
+    of sending a result (SIGKILL at that moment; found by killing workers at random): the
+    thread then waits for the rest of that message, which never comes, and the run hangs.
+    So a worker found dead here ends the others and closes this process's end of the
+    result pipe: the pool's thread reads the pipe's end and breaks the pool as it should.
+    """
+    while True:
+        try:
+            return future.result(timeout=0.5)
+        except ResultTimeout:
+            if any(process.exitcode not in (None, 0) for process in processes):
+                for process in processes:
+                    if process.exitcode is None:
+                        process.terminate()
+                writer = getattr(getattr(pool, "_result_queue", None), "_writer", None)
+                if writer is not None:
+                    writer.close()
+                raise BrokenProcessPool("a worker died") from None
 
 
 def _worker_death(processes: list) -> BaseException:
