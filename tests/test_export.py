@@ -48,11 +48,14 @@ def seed_articles(tmp_path_factory):
 
 def test_seed_articles_round_trip_through_load_dataset(seed_articles, tmp_path):
     out = tmp_path / "ds"
-    result = invoke("export", out, seed_articles / "articles.jsonl", "--stats-from", seed_articles / "clean.stats.json", "-q")
+    # One split: the ids hold the seeds' path, so which split an article falls in depends on
+    # where the checkout is (the shares themselves are tested below).
+    result = invoke("export", out, seed_articles / "articles.jsonl", "--stats-from", seed_articles / "clean.stats.json",
+                    "--split", "train=1", "-q")
     assert result.exit_code == 0, result.output
     loaded = datasets.load_dataset(str(out))
     rows = loaded["train"].to_list()
-    assert len(rows) == 7 and "validation" not in loaded  # the 2% validation share is empty for 7 articles
+    assert len(rows) == 7 and "validation" not in loaded
     assert loaded["train"].features["part"] == datasets.Value("int32")
     sources = {r["title"]: r["source"] for r in rows}
     assert sources["Nhật bắt tay với Nga, cương quyết với Trung Quốc?"] == "TNO"
@@ -68,7 +71,7 @@ def test_seed_articles_round_trip_through_load_dataset(seed_articles, tmp_path):
 
 def test_save_to_disk_round_trip(seed_articles, tmp_path):
     out = tmp_path / "arrow"
-    assert invoke("export", out, seed_articles / "articles.jsonl", "--save-to-disk", "-q").exit_code == 0
+    assert invoke("export", out, seed_articles / "articles.jsonl", "--save-to-disk", "--split", "train=1", "-q").exit_code == 0
     loaded = datasets.load_from_disk(str(out))
     assert loaded["train"].num_rows == 7
     assert not (out / "data").exists() and (out / "README.md").exists()
