@@ -29,7 +29,7 @@ import pyarrow.parquet as pq
 
 from corpuskit import __version__
 from corpuskit.doc import Doc
-from corpuskit.errors import DataError, UsageError
+from corpuskit.errors import CorpuskitError, DataError, UsageError
 from corpuskit.dedup.keys import canonical_text, count_words
 from corpuskit.outputs import DatasetFolder
 from corpuskit.stats import Stats
@@ -553,30 +553,12 @@ def export(
 
             counter = load_tokenizer(config.tokenizer)
             stats.add("export_tokenizer", counter.name)
-        for doc in _deduplicated(_not_empty(docs, stats), config, out_dir, stats, on_duplicate, dedup_key):
-            words = count_words(canonical_text(doc.text))
-            name = split_of(doc.id, config.splits)
-            row = to_row(doc)
-            try:
-                text_bytes = len(doc.text.encode("utf-8"))
-            except UnicodeEncodeError:
-                text_bytes = 0
-            _check_encodable(doc, row, skip_text=text_bytes > 0 or not doc.text)
-            # bytes of the row as stored: the text exactly, the short columns by their length
-            size = text_bytes + sum(len(v) for k, v in row.items() if k != "text" and isinstance(v, str)) + 4
-            writers[name].add(row, size)
-            f = figures[name]
-            f.documents += 1
-            f.characters += len(doc.text)
-            f.words += words
-            f.num_bytes += size
-            f.lengths[_bucket(words)] += 1
-            if counter is not None:
-                tokens = counter.count(doc.text)
-                f.tokens += tokens
-                stats.add("export", "tokens", tokens)
-            stats.add("export", "words", words)
-            stats.add("export", "documents_out")
+        deduped = _deduplicated(_not_empty(docs, stats), config, out_dir, stats, on_duplicate, dedup_key)
+        try:
+            _write_rows(deduped, config, writers, figures, counter, stats)
+        except CorpuskitError as error:
+            _tell_bad_input(deduped, error)
+            raise
         files = {name: writer.finish() for name, writer in writers.items()}
         if not any(files.values()):
             raise DataError("no documents to export")
@@ -593,6 +575,46 @@ def export(
         folder.abort()
         raise
     return figures
+
+
+def _write_rows(docs: Iterable[Doc], config: ExportConfig, writers: dict, figures: dict, counter, stats: Stats) -> None:
+    """Each document as a row of its split's shards, counted in the split's figures."""
+    for doc in docs:
+        words = count_words(canonical_text(doc.text))
+        name = split_of(doc.id, config.splits)
+        row = to_row(doc)
+        try:
+            text_bytes = len(doc.text.encode("utf-8"))
+        except UnicodeEncodeError:
+            text_bytes = 0
+        _check_encodable(doc, row, skip_text=text_bytes > 0 or not doc.text)
+        # bytes of the row as stored: the text exactly, the short columns by their length
+        size = text_bytes + sum(len(v) for k, v in row.items() if k != "text" and isinstance(v, str)) + 4
+        writers[name].add(row, size)
+        f = figures[name]
+        f.documents += 1
+        f.characters += len(doc.text)
+        f.words += words
+        f.num_bytes += size
+        f.lengths[_bucket(words)] += 1
+        if counter is not None:
+            tokens = counter.count(doc.text)
+            f.tokens += tokens
+            stats.add("export", "tokens", tokens)
+        stats.add("export", "words", words)
+        stats.add("export", "documents_out")
+
+
+def _tell_bad_input(docs: Iterable[Doc], error: CorpuskitError) -> None:
+    """Export stopped on bad input (a lone surrogate it cannot store): the same error is
+    thrown into the documents' generator, so that dedup knows a rerun must read again and
+    removes its work folder (closing it, as when a run is stopped, keeps the folder for a
+    resumed run)."""
+    if hasattr(docs, "throw"):
+        try:
+            docs.throw(error)
+        except CorpuskitError:
+            pass
 
 
 def _not_empty(docs: Iterable[Doc], stats: Stats) -> Iterable[Doc]:

@@ -215,3 +215,13 @@ def test_usage_errors(tmp_path):
     assert result.exit_code == 2 and "--max-shard-size" in result.stderr
     result = invoke("export", tmp_path / "d4", tmp_path / "empty.jsonl")
     assert result.exit_code != 0 and "Traceback" not in result.output
+
+
+def test_bad_input_leaves_no_dedup_work_folder(tmp_path, monkeypatch):
+    """Export stops on a text it cannot store; dedup's work folder beside the output goes too
+    (a rerun reads again), as do the output's temporaries."""
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "in.jsonl").write_text('{"id": "a", "text": "ok text"}\n{"text": "\\ud800", "id": 0}\n', encoding="utf-8")
+    result = invoke("export", "ds", "in.jsonl", "--duplicates", "dups.jsonl", "--stats", "stats.json", "-q")
+    assert result.exit_code == 1 and "lone surrogate" in result.output
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["in.jsonl"]
