@@ -26,7 +26,6 @@ import datetime
 import json
 import os
 import platform
-import subprocess
 import sys
 import time
 from pathlib import Path
@@ -35,7 +34,7 @@ HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE))
 sys.path.insert(0, str(HERE.parent))
 
-from bench_normalize import ensure_corpus  # noqa: E402
+from bench_normalize import ensure_corpus, timed_corpuskit  # noqa: E402
 
 from corpuskit.doc import Doc  # noqa: E402
 from corpuskit.filter.batch import batch_signals  # noqa: E402
@@ -43,31 +42,9 @@ from corpuskit.filter.packs import default_packs_dir, load_pack  # noqa: E402
 from corpuskit.filter.step import FilterConfig, judge  # noqa: E402
 
 
-# Runs corpuskit in a grandchild of a small interpreter and prints its rusage: a child of
-# this (large) process would count this process's memory as its own peak, across exec.
-_LAUNCHER = """
-import os, sys
-pid = os.fork()
-if pid == 0:
-    os.execv(sys.executable, [sys.executable, "-m", "corpuskit", *sys.argv[2:]])
-_, status, usage = os.wait4(pid, 0)
-with open(sys.argv[1], "w") as report:
-    report.write(f"{usage.ru_utime + usage.ru_stime} {usage.ru_maxrss}")
-sys.exit(os.waitstatus_to_exitcode(status))
-"""
-
-
 def timed(*args: object, pure: bool = False) -> tuple[float, float, float]:
     """`corpuskit ARGS`: wall seconds, CPU seconds (the command and its workers) and peak RSS in MB."""
-    env = {**os.environ, "CORPUSKIT_PURE": "1" if pure else "0"}
-    report = HERE / "data" / "rusage.txt"
-    start = time.perf_counter()
-    done = subprocess.run([sys.executable, "-c", _LAUNCHER, str(report), *map(str, args)], env=env)
-    wall = time.perf_counter() - start
-    if done.returncode != 0:
-        raise SystemExit(f"corpuskit {args[0]} failed")
-    cpu, peak_kb = report.read_text().split()
-    return wall, float(cpu), int(peak_kb) / 1024
+    return timed_corpuskit(*args, env={**os.environ, "CORPUSKIT_PURE": "1" if pure else "0"})
 
 
 def best(runs: list[tuple[float, float, float]]) -> tuple[float, float, float]:

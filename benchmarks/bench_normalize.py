@@ -17,6 +17,7 @@ import os
 import platform
 import subprocess
 import sys
+import tempfile
 import time
 import unicodedata
 from pathlib import Path
@@ -72,16 +73,38 @@ def plain_ftfy(path: Path) -> tuple[float, list[str]]:
     return ftfy_seconds, texts
 
 
+# corpuskit runs in a grandchild of a small interpreter, which reports its rusage: a child
+# of a benchmark process counts that process's memory as its own peak, across exec.
+_LAUNCHER = """
+import os, sys
+pid = os.fork()
+if pid == 0:
+    os.execv(sys.executable, [sys.executable, "-m", "corpuskit", *sys.argv[2:]])
+_, status, usage = os.wait4(pid, 0)
+with open(sys.argv[1], "w") as report:
+    report.write(f"{usage.ru_utime + usage.ru_stime} {usage.ru_maxrss}")
+sys.exit(os.waitstatus_to_exitcode(status))
+"""
+
+
+def timed_corpuskit(*args: object, env: dict | None = None) -> tuple[float, float, float]:
+    """Run `corpuskit ARGS` (exit 0 required): wall seconds, CPU seconds (workers included)
+    and the peak RSS in MB of its largest process. Shared by every benchmark script."""
+    with tempfile.TemporaryDirectory() as folder:
+        report = Path(folder) / "rusage"
+        start = time.perf_counter()
+        done = subprocess.run([sys.executable, "-c", _LAUNCHER, str(report), *map(str, args)], env=env)
+        wall = time.perf_counter() - start
+        if done.returncode != 0:
+            raise SystemExit(f"corpuskit {args[0]} failed")
+        cpu, peak_kb = report.read_text().split()
+    return wall, float(cpu), int(peak_kb) / 1024
+
+
 def run_corpuskit(*args: object) -> tuple[float, float]:
-    """Run `corpuskit ARGS` (exit 0 required): wall seconds and that run's peak RSS in MB
-    (of its largest process, workers included). Shared by every benchmark script."""
-    start = time.perf_counter()
-    child = subprocess.Popen([sys.executable, "-m", "corpuskit", *map(str, args)])
-    _, status, usage = os.wait4(child.pid, 0)
-    seconds = time.perf_counter() - start
-    if status != 0:
-        raise SystemExit(f"corpuskit {args[0]} failed")
-    return seconds, usage.ru_maxrss / 1024
+    """`timed_corpuskit`: wall seconds and peak RSS in MB."""
+    wall, _, peak = timed_corpuskit(*args)
+    return wall, peak
 
 
 def corpuskit_normalize(path: Path, out: Path) -> tuple[float, float]:
