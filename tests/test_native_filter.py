@@ -185,3 +185,18 @@ def test_the_command_line_writes_the_same_bytes_on_both_paths(tmp_path):
 
 def test_counts_are_integers_in_both_paths():
     assert COUNTS <= set(TOKEN_SIGNALS + TEXT_SIGNALS + LINE_SIGNALS) | {"stop_words"}
+
+
+@needs_core
+def test_the_core_rounds_as_python_does():
+    """Values leave the core rounded to 6 places: the same doubles as Python's round(x, 6),
+    ties (1/128 = 0.0078125) to even, on every fraction p/q up to q = 600 and random values."""
+    from array import array
+
+    rng = random.Random(11)
+    values = [p / q for q in range(1, 601) for p in range(q + 1)]
+    values += [rng.random() for _ in range(50000)] + [rng.uniform(0, 1e12) for _ in range(5000)]
+    values += [k / 2 ** m for m in range(1, 40) for k in range(1, 99, 2)] + [5e-7, 2.5e-6, 5e-324, 1e300]
+    out = array("d")
+    out.frombytes(native.core.round6(array("d", values).tobytes()))
+    assert [v for v, r in zip(values, out) if r != round(v, 6)] == []

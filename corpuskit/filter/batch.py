@@ -73,7 +73,8 @@ class BatchSignals:
 
     def compute(self, texts: Sequence[str], langs: Sequence[str | None]) -> list[dict]:
         """For each text, {signal: value} as `judge` stores them (floats rounded to 6
-        places, counts as integers; stop words under ("stop_words", the list))."""
+        places by the core exactly as Python's `round` does, counts as integers; stop words
+        under ("stop_words", the list))."""
         if not texts:
             return []
         blob, offsets = native.pack(texts)
@@ -83,7 +84,7 @@ class BatchSignals:
         width, stops, picked, first_stop = self.width, self.stop_lists, self.picked, len(self.names)
         out = []
         for at in range(0, len(texts) * width, width):
-            found: dict = {name: int(values[at + i]) if count else round(values[at + i], 6) for i, name, count in picked}
+            found: dict = {name: int(values[at + i]) if count else values[at + i] for i, name, count in picked}
             for s, words in enumerate(stops):
                 found[("stop_words", words)] = int(values[at + first_stop + s])
             out.append(found)

@@ -53,3 +53,44 @@ pub fn code_points(text: &[u8]) -> Vec<u32> {
     out
 }
 
+
+/// Python's `round(x, 6)`: the multiple of 10^-6 nearest to the exact binary value of x,
+/// ties to even (as dtoa's correctly rounded mode 3), read back as the nearest double (as
+/// strtod reads Python's decimal string).
+pub fn round6(x: f64) -> f64 {
+    if !x.is_finite() || x == 0.0 {
+        return x;
+    }
+    let negative = x < 0.0;
+    let bits = x.abs().to_bits();
+    let exponent = ((bits >> 52) & 0x7ff) as i32;
+    let fraction = bits & ((1u64 << 52) - 1);
+    let (mantissa, power) = if exponent == 0 { (fraction, -1074) } else { (fraction | (1u64 << 52), exponent - 1075) };
+    if power >= 0 {
+        return x; // an integer: nothing after the point
+    }
+    let scaled = (mantissa as u128) * 1_000_000u128; // |x| * 10^6 = scaled / 2^shift, exactly
+    let shift = (-power) as u32;
+    let millionths = if shift >= 128 {
+        0 // below 2^-75: far under half a millionth
+    } else {
+        let whole = scaled >> shift;
+        let rest = scaled - (whole << shift);
+        let half = 1u128 << (shift - 1);
+        if rest > half || (rest == half && whole & 1 == 1) {
+            whole + 1
+        } else {
+            whole
+        }
+    };
+    let value = if millionths < (1u128 << 53) {
+        millionths as f64 / 1e6 // both exact: one correctly rounded division
+    } else {
+        format!("{millionths}e-6").parse::<f64>().unwrap_or(f64::NAN)
+    };
+    if negative {
+        -value
+    } else {
+        value
+    }
+}

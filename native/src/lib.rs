@@ -264,7 +264,8 @@ impl SignalKit {
         SignalKit { kit }
     }
 
-    /// Values per document (f64, little-endian), `width()` of them: the token signals
+    /// Values per document (f64, little-endian, rounded to 6 places as Python's `round`),
+    /// `width()` of them: the token signals
     /// (English tokens where `english[i]` is 1), the text signals, the distinct stop words
     /// of each list.
     fn signals<'py>(&self, py: Python<'py>, blob: &[u8], offsets: &[u8], english: &[u8], threads: usize) -> PyResult<Bound<'py, PyBytes>> {
@@ -278,7 +279,8 @@ impl SignalKit {
         let mut out = Vec::with_capacity(rows.len() * self.width() * 8);
         for row in rows {
             for value in row {
-                out.extend_from_slice(&value.to_le_bytes());
+                // rounded as `judge` stores a value (counts are whole and stay as they are)
+                out.extend_from_slice(&chars::round6(value).to_le_bytes());
             }
         }
         Ok(PyBytes::new(py, &out))
@@ -287,6 +289,20 @@ impl SignalKit {
     fn width(&self) -> usize {
         signals::TOKEN_SIGNALS + signals::TEXT_SIGNALS + lines::LINE_SIGNALS + self.kit.stops.len()
     }
+}
+
+/// `round(x, 6)` of each f64 (little-endian), as Python computes it: the filter's values
+/// leave the core rounded as `judge` stores them.
+#[pyfunction]
+fn round6<'py>(py: Python<'py>, values: &[u8]) -> PyResult<Bound<'py, PyBytes>> {
+    if values.len() % 8 != 0 {
+        return Err(PyValueError::new_err("values are f64, little-endian"));
+    }
+    let out: Vec<u8> = values
+        .chunks_exact(8)
+        .flat_map(|c| chars::round6(f64::from_le_bytes(c.try_into().unwrap())).to_le_bytes())
+        .collect();
+    Ok(PyBytes::new(py, &out))
 }
 
 #[pymodule]
@@ -301,5 +317,6 @@ fn corpuskit_native(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_function(wrap_pyfunction!(ngram_hashes, m)?)?;
     m.add_function(wrap_pyfunction!(link_partitions, m)?)?;
     m.add_class::<SignalKit>()?;
+    m.add_function(wrap_pyfunction!(round6, m)?)?;
     Ok(())
 }
