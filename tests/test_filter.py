@@ -363,3 +363,15 @@ def test_words_are_counted_in_and_kept(tmp_path):
     assert result.exit_code == 0, result.output
     tokens = json.loads((tmp_path / "s.json").read_text())["filter_tokens"]
     assert tokens == {"words_in": len(GOOD_EN.split()) + 3, "words_kept": len(GOOD_EN.split())}
+
+
+def test_batches_are_bounded_in_documents_and_characters():
+    """Language ID and the compiled signals take a batch at a time: at most 256 documents,
+    and past the first, 8 M characters (a stream of huge documents is not held 256 at a time)."""
+    from corpuskit.filter.step import _chunks
+
+    small = [Doc(str(i), "x") for i in range(600)]
+    assert [len(c) for c in _chunks(small, 256)] == [256, 256, 88]
+    huge = [Doc(str(i), "y" * (3 << 20)) for i in range(5)]
+    assert [len(c) for c in _chunks(huge, 256)] == [2, 2, 1]
+    assert [len(c) for c in _chunks([Doc("big", "z" * (9 << 20)), Doc("s", "z")], 256)] == [1, 1]

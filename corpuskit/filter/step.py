@@ -20,7 +20,6 @@ document removed and why; `--stats` counts drops per filter and documents per la
 from __future__ import annotations
 
 import functools
-from itertools import islice
 
 from dataclasses import dataclass, field, replace
 from typing import Callable, Iterable, Iterator
@@ -37,6 +36,7 @@ from corpuskit.stats import Stats
 
 # Documents per batch: language ID and the compiled signals run over a batch at a time.
 BATCH = 256
+BATCH_CHARS = 8 << 20
 
 
 @dataclass(frozen=True)
@@ -266,9 +266,18 @@ def filter_documents(
             yield Doc(doc.id, text, metadata)
 
 
-def _chunks(docs: Iterable[Doc], size: int) -> Iterator[list[Doc]]:
-    iterator = iter(docs)
-    while chunk := list(islice(iterator, size)):
+def _chunks(docs: Iterable[Doc], size: int, max_chars: int = BATCH_CHARS) -> Iterator[list[Doc]]:
+    """Batches of at most `size` documents and, past the first, `max_chars` characters: a
+    batch of huge documents stays a few of them (memory follows the batch, not the input)."""
+    chunk: list[Doc] = []
+    chars = 0
+    for doc in docs:
+        if chunk and (len(chunk) >= size or chars + len(doc.text) > max_chars):
+            yield chunk
+            chunk, chars = [], 0
+        chunk.append(doc)
+        chars += len(doc.text)
+    if chunk:
         yield chunk
 
 
