@@ -14,6 +14,7 @@ tests/test_native_filter.py checks them against the running Python (a new Python
 
 from __future__ import annotations
 
+import re
 import sys
 import unicodedata
 from pathlib import Path
@@ -38,6 +39,7 @@ _RX_UNSPACED = regex.compile(r"[\p{Han}\p{Hiragana}\p{Katakana}\p{Thai}\p{Lao}\p
 _RX_LL = regex.compile(r"\p{Ll}")
 _RX_LU = regex.compile(r"\p{Lu}")
 _RX_DIGIT = regex.compile(r"\d")
+_PY_DIGIT = re.compile(r"\d")
 CLASSES = [
     ("PY_ALNUM", str.isalnum),
     ("PY_SPACE", str.isspace),
@@ -55,6 +57,7 @@ CLASSES = [
     ("RX_LL", lambda c: _RX_LL.match(c) is not None),
     ("RX_LU", lambda c: _RX_LU.match(c) is not None),
     ("RX_DIGIT", lambda c: _RX_DIGIT.match(c) is not None),
+    ("PY_DECIMAL", lambda c: _PY_DIGIT.match(c) is not None),  # `re`'s \d (C4's citations)
 ]
 
 
@@ -91,10 +94,10 @@ def render() -> str:
         "",
     ]
     for i, (name, _) in enumerate(CLASSES):
-        lines.append(f"pub const {name}: u16 = 1 << {i};")
+        lines.append(f"pub const {name}: u32 = 1 << {i};")
     lines.append("")
     table = ranges()
-    lines.append(f"pub static RANGES: [(u32, u32, u16); {len(table)}] = [")
+    lines.append(f"pub static RANGES: [(u32, u32, u32); {len(table)}] = [")
     for a, b, bits in table:
         lines.append(f"    (0x{a:X}, 0x{b:X}, 0x{bits:X}),")
     lines.append("];")
@@ -104,6 +107,15 @@ def render() -> str:
     lines.append(f"pub static BARE: [(u32, &str); {len(latin)}] = [")
     for cp in latin:
         text = "".join(c if c.isascii() and c.isalnum() else f"\\u{{{ord(c):x}}}" for c in bare(chr(cp)))
+        lines.append(f'    (0x{cp:X}, "{text}"),')
+    lines.append("];")
+    lowered = [(cp, chr(cp).lower()) for cp in range(128, 0x110000)
+               if 0xD800 > cp or cp > 0xDFFF if chr(cp).lower() != chr(cp) and any(x.isascii() for x in chr(cp).lower())]
+    lines.append("")
+    lines.append("/// Non-ASCII characters whose `str.lower()` holds an ASCII character (K → k, İ → i̇), lowered.")
+    lines.append(f"pub static LOWER_TO_ASCII: [(u32, &str); {len(lowered)}] = [")
+    for cp, low in lowered:
+        text = "".join(c if c.isascii() and c.isalnum() else f"\\u{{{ord(c):x}}}" for c in low)
         lines.append(f'    (0x{cp:X}, "{text}"),')
     lines.append("];")
     return "\n".join(lines) + "\n"

@@ -21,7 +21,7 @@ import pytest
 
 from corpuskit import native
 from corpuskit.filter import families  # noqa: F401  (registers the signals)
-from corpuskit.filter.batch import COUNTS, LINE_SIGNALS, TEXT_SIGNALS, TOKEN_SIGNALS, BatchSignals
+from corpuskit.filter.batch import C4_SIGNALS, COUNTS, LINE_SIGNALS, TEXT_SIGNALS, TOKEN_SIGNALS, BatchSignals
 from corpuskit.filter.packs import default_packs_dir, load_packs
 from corpuskit.filter.signals import SIGNALS, TextView
 from corpuskit.filter.text import is_hard_wrapped
@@ -58,6 +58,9 @@ PIECES = [
     "a–b", "a~b", "a/b", "a:b", "a=b", "a<b", "A.B", "c.D", "foo,bar", "(word", "word)", "'quoted'", "$5", "+84",
     "+x", "§3", "and/or", "Ph.D.", "Jan.", "5.", "AB.", "aB.", "ÉÉ.", "...hi", "hi...", "“Hi.”", "Co.", "co.",
     "2^3", "4*5", "__init__", "«Non»", "‘a’", "a…b", "9+", "x++", "--", "..", ".", ",", "'", "’", "n't", "’s",
+    # C4's line pass: citations, lorem ipsum, javascript and policies (with letters that lower to ASCII)
+    "[1]", "[]", "[edit]", "[citation needed]", "[٣]", "[x]", "Lorem Ipsum", "LOREM İPSUM", "JavaScript", "javaKript",
+    "cooKie policy", "Privacy Policy", "uses cookies.", "terms of use", '"', "'", "?", "!",
 ]
 
 
@@ -93,7 +96,7 @@ def wrapped_text(rng: random.Random) -> str:
 def python_values(text: str, lang: str, stop_lists) -> dict:
     view = TextView(text, lang)
     out = {}
-    names = TOKEN_SIGNALS + TEXT_SIGNALS + LINE_SIGNALS
+    names = TOKEN_SIGNALS + TEXT_SIGNALS + LINE_SIGNALS + C4_SIGNALS
     for name in names:
         value = SIGNALS[name].function(view)
         out[name] = round(value, 6) if isinstance(value, float) else value
@@ -144,7 +147,7 @@ def test_three_thousand_random_documents_give_the_same_values(kit):
     # the random documents reach every signal (a test of zeros against zeros proves little)
     nonzero = {key if isinstance(key, str) else key[0] for found in kit.compute(texts, langs)
                for key, value in found.items() if value}
-    assert nonzero == set(TOKEN_SIGNALS + TEXT_SIGNALS + LINE_SIGNALS) | {"stop_words"}
+    assert nonzero == set(TOKEN_SIGNALS + TEXT_SIGNALS + LINE_SIGNALS + C4_SIGNALS) | {"stop_words"}
 
 
 @needs_core
@@ -184,7 +187,7 @@ def test_the_command_line_writes_the_same_bytes_on_both_paths(tmp_path):
 
 
 def test_counts_are_integers_in_both_paths():
-    assert COUNTS <= set(TOKEN_SIGNALS + TEXT_SIGNALS + LINE_SIGNALS) | {"stop_words"}
+    assert COUNTS <= set(TOKEN_SIGNALS + TEXT_SIGNALS + LINE_SIGNALS + C4_SIGNALS) | {"stop_words"}
 
 
 @needs_core

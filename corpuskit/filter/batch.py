@@ -6,7 +6,8 @@ compiled code once per document or per signal costs more than it saves. So a bat
 texts cross once (corpuskit.native.pack) and come back as one array of values per
 document: the token signals (with spaCy's English rules for English, the simple
 tokenizer for the others, as corpuskit.filter.text.words), the character and word signals,
-the line, paragraph and unit signals, and the distinct stop words of each pack's list. `judge` starts from these and
+the line, paragraph and unit signals, C4's line pass, and the distinct stop words of each
+pack's list. `judge` starts from these and
 computes in Python only what the core does not.
 
 The Python functions in the signal modules are the specification: the values are the same
@@ -21,7 +22,7 @@ from typing import Sequence
 
 from corpuskit import native
 from corpuskit.filter.packs import Pack
-from corpuskit.filter import text
+from corpuskit.filter import c4, text
 from corpuskit.filter.fineweb import TERMINAL
 
 # In the order the core returns them (native/src/signals.rs).
@@ -33,9 +34,11 @@ TEXT_SIGNALS = ("ws_word_count", "alpha_ws_words_ratio", "letter_share", "mash_w
 LINE_SIGNALS = ("bullet_lines_ratio", "ellipsis_lines_ratio", "dup_line_ratio", "dup_line_char_ratio", "dup_para_ratio",
                 "dup_para_char_ratio", "line_punct_ratio", "short_line_ratio", "dup_line_char_share", "prose_unit_ratio",
                 "short_unit_ratio", "dup_unit_char_share")
-NATIVE_SIGNALS = frozenset(TOKEN_SIGNALS + TEXT_SIGNALS + LINE_SIGNALS + ("stop_words",))
+C4_SIGNALS = ("c4_sentences", "c4_lorem_ipsum", "c4_curly_bracket", "c4_no_terminal_punct_lines", "c4_javascript_lines")
+NATIVE_SIGNALS = frozenset(TOKEN_SIGNALS + TEXT_SIGNALS + LINE_SIGNALS + C4_SIGNALS + ("stop_words",))
 # Signals whose Python functions return integers (JSON writes 12, not 12.0).
-COUNTS = frozenset({"word_count", "sentence_count", "ws_word_count", "stop_words"})
+COUNTS = frozenset({"word_count", "sentence_count", "ws_word_count", "stop_words", "c4_sentences", "c4_lorem_ipsum",
+                    "c4_curly_bracket", "c4_javascript_lines"})
 
 
 def _kit_inputs() -> tuple[list[str], list[str]]:
@@ -61,10 +64,11 @@ class BatchSignals:
         self.kit = native.core.SignalKit("".join(sorted(text.SENTENCE_MARKS)), onsets, rhymes, [sorted(w) for w in lists],
                                          sorted(text._EXCEPTIONS), "".join(sorted(text._SIMPLE_SUFFIXES)),
                                          "".join(sorted(text._SIMPLE_PREFIXES)), "".join(sorted(TERMINAL)),
-                                         "".join(sorted(text._ENDS)), text._CLOSERS)
+                                         "".join(sorted(text._ENDS)), text._CLOSERS, "".join(c4.END_PUNCTUATION),
+                                         list(c4.POLICY))
         self.width = self.kit.width()
         self.threads = threads
-        self.names = TOKEN_SIGNALS + TEXT_SIGNALS + LINE_SIGNALS
+        self.names = TOKEN_SIGNALS + TEXT_SIGNALS + LINE_SIGNALS + C4_SIGNALS
         # Only what the packs judge crosses back into Python objects (and ws_word_count,
         # the step's word count); the core computes the rest anyway, at no extra cost.
         used = {t.signal for pack in packs for section in pack.thresholds.values() for t in section}

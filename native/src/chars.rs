@@ -5,10 +5,10 @@
 use crate::tables::*;
 use std::sync::OnceLock;
 
-pub fn classes() -> &'static [u16] {
-    static TABLE: OnceLock<Vec<u16>> = OnceLock::new();
+pub fn classes() -> &'static [u32] {
+    static TABLE: OnceLock<Vec<u32>> = OnceLock::new();
     TABLE.get_or_init(|| {
-        let mut table = vec![0u16; 0x110000];
+        let mut table = vec![0u32; 0x110000];
         for &(first, last, bits) in RANGES.iter() {
             for slot in &mut table[first as usize..=last as usize] {
                 *slot = bits;

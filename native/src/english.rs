@@ -26,12 +26,12 @@ fn c(ch: char) -> u32 {
 
 struct Chunk<'a> {
     cps: &'a [u32],
-    cls: &'a [u16],
+    cls: &'a [u32],
     lo: usize, // where the chunk starts: Python's chunk is a new string, its look-behinds stop here
 }
 
 impl<'a> Chunk<'a> {
-    fn has(&self, i: usize, bit: u16) -> bool {
+    fn has(&self, i: usize, bit: u32) -> bool {
         self.cls[i] & bit != 0
     }
     fn is_alnum(&self, a: usize, b: usize) -> bool {
@@ -67,7 +67,7 @@ impl<'a> Chunk<'a> {
 
 impl English {
     /// Tokens of the whole text, chunk by chunk (`text.split()`).
-    pub fn tokens(&self, cps: &[u32], cls: &[u16]) -> Vec<(u32, u32)> {
+    pub fn tokens(&self, cps: &[u32], cls: &[u32]) -> Vec<(u32, u32)> {
         let mut out = Vec::with_capacity(cps.len() / 4);
         let n = cps.len();
         let mut i = 0;

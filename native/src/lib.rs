@@ -7,6 +7,7 @@ use pyo3::prelude::*;
 use pyo3::types::PyBytes;
 
 pub mod batch;
+pub mod c4;
 pub mod chars;
 pub mod english;
 pub mod hashing;
@@ -240,6 +241,8 @@ impl SignalKit {
         terminal: &str,
         ends: &str,
         closers: &str,
+        end_punctuation: &str,
+        policy: Vec<String>,
     ) -> Self {
         let points = |s: &str| s.chars().map(|c| c as u32).collect::<Vec<u32>>();
         let lines = lines::LineKit { terminal: points(terminal), ends: points(ends), closers: points(closers) };
@@ -250,8 +253,10 @@ impl SignalKit {
             simple_suffixes: simple_suffixes.chars().map(|c| c as u32).collect(),
             simple_prefixes: simple_prefixes.chars().map(|c| c as u32).collect(),
         };
+        let c4 = c4::C4Kit { end_punctuation: points(end_punctuation), policy: policy.into_iter().map(String::into_bytes).collect() };
         let kit = signals::Kit {
             english,
+            c4,
             lines,
             marks: marks.chars().map(|c| c as u32).collect(),
             onsets: onsets.into_iter().map(String::into_bytes).collect(),
@@ -287,7 +292,7 @@ impl SignalKit {
     }
 
     fn width(&self) -> usize {
-        signals::TOKEN_SIGNALS + signals::TEXT_SIGNALS + lines::LINE_SIGNALS + self.kit.stops.len()
+        signals::TOKEN_SIGNALS + signals::TEXT_SIGNALS + lines::LINE_SIGNALS + c4::C4_SIGNALS + self.kit.stops.len()
     }
 }
 

@@ -27,7 +27,7 @@ fn ratio(part: u64, whole: u64) -> f64 {
 }
 
 /// Python's `str.strip()` bounds of cps[a..b].
-fn strip(cls: &[u16], mut a: usize, mut b: usize) -> (usize, usize) {
+fn strip(cls: &[u32], mut a: usize, mut b: usize) -> (usize, usize) {
     while a < b && cls[a] & PY_SPACE != 0 {
         a += 1;
     }
@@ -38,7 +38,7 @@ fn strip(cls: &[u16], mut a: usize, mut b: usize) -> (usize, usize) {
 }
 
 /// `str.splitlines()` (the breaks Python knows, `\r\n` as one; no empty last line).
-fn splitlines(cps: &[u32]) -> Vec<(usize, usize)> {
+pub fn splitlines(cps: &[u32]) -> Vec<(usize, usize)> {
     let mut out = Vec::new();
     let (mut start, mut i) = (0, 0);
     while i < cps.len() {
@@ -60,7 +60,7 @@ fn splitlines(cps: &[u32]) -> Vec<(usize, usize)> {
 }
 
 /// `text.split("\n")`
-fn split_newlines(cps: &[u32], a: usize, b: usize) -> Vec<(usize, usize)> {
+pub fn split_newlines(cps: &[u32], a: usize, b: usize) -> Vec<(usize, usize)> {
     let mut out = Vec::new();
     let mut start = a;
     for (i, &c) in cps.iter().enumerate().take(b).skip(a) {
@@ -111,7 +111,7 @@ fn duplicates<'a, I: IntoIterator<Item = &'a [u32]>>(items: I) -> (u64, u64) {
 
 impl LineKit {
     /// `ends_sentence`: the line, spaces and closing marks taken off its end, ends in a sentence mark.
-    fn ends_sentence(&self, cps: &[u32], cls: &[u16]) -> bool {
+    fn ends_sentence(&self, cps: &[u32], cls: &[u32]) -> bool {
         let mut b = cps.len();
         while b > 0 && cls[b - 1] & PY_SPACE != 0 {
             b -= 1;
@@ -123,7 +123,7 @@ impl LineKit {
     }
 
     /// The LINE_SIGNALS values, in the order corpuskit.filter.batch names them.
-    pub fn signals(&self, cps: &[u32], cls: &[u16], out: &mut Vec<f64>) {
+    pub fn signals(&self, cps: &[u32], cls: &[u32], out: &mut Vec<f64>) {
         let chars = cps.len() as u64;
         let newlines = cps.iter().filter(|&&c| c == NL).count() as u64;
         // Gopher, over splitlines()
@@ -165,7 +165,7 @@ impl LineKit {
         let (mut prose, mut short) = (0u64, 0u64);
         let mut counts: FxHashMap<&[u32], u64> = FxHashMap::default();
         for unit in &units {
-            let unit_cls: Vec<u16> = unit.iter().map(|&c| table[c as usize]).collect();
+            let unit_cls: Vec<u32> = unit.iter().map(|&c| table[c as usize]).collect();
             let spaces = unit.iter().filter(|&&c| c == ' ' as u32).count();
             if self.ends_sentence(unit, &unit_cls) || (unit.len() >= 80 && spaces >= 11) {
                 prose += 1;
@@ -186,7 +186,7 @@ impl LineKit {
     }
 
     /// `paragraph_units`, as owned strings (a rejoined paragraph is not a slice of the text).
-    fn units(&self, cps: &[u32], cls: &[u16]) -> Vec<Vec<u32>> {
+    fn units(&self, cps: &[u32], cls: &[u32]) -> Vec<Vec<u32>> {
         let lines: Vec<(usize, usize)> =
             split_newlines(cps, 0, cps.len()).into_iter().map(|(a, b)| strip(cls, a, b)).collect();
         let nonblank: Vec<(usize, usize)> = lines.iter().copied().filter(|&(a, b)| b > a).collect();
@@ -237,7 +237,7 @@ impl LineKit {
     }
 
     /// `is_hard_wrapped(lines)`
-    fn is_hard_wrapped(&self, cps: &[u32], cls: &[u16], lines: &[(usize, usize)]) -> bool {
+    fn is_hard_wrapped(&self, cps: &[u32], cls: &[u32], lines: &[(usize, usize)]) -> bool {
         if lines.len() < 5 {
             return false;
         }
@@ -258,7 +258,7 @@ impl LineKit {
     }
 
     /// `_SENTENCE_BREAK.split(line)`: `(?<=[.!?…][closers]*)\s+(?=\S)| \. `
-    fn sentence_split(&self, cps: &[u32], cls: &[u16], a: usize, b: usize) -> Vec<(usize, usize)> {
+    fn sentence_split(&self, cps: &[u32], cls: &[u32], a: usize, b: usize) -> Vec<(usize, usize)> {
         let space = |i: usize| cls[i] & RX_SPACE != 0;
         let mut out = Vec::new();
         let (mut piece, mut p) = (a, a);

@@ -20,6 +20,7 @@ pub const TEXT_SIGNALS: usize = 6; // ws_word_count .. typing_residue_ratio
 /// without marks (the toneless-syllable test) and the packs' stop-word lists.
 pub struct Kit {
     pub english: crate::english::English,
+    pub c4: crate::c4::C4Kit,
     pub lines: crate::lines::LineKit,
     pub marks: FxHashSet<u32>,
     pub onsets: FxHashSet<Vec<u8>>,
@@ -38,7 +39,7 @@ fn ratio(part: u64, whole: u64) -> f64 {
 const JOINERS: [u32; 7] = ['.' as u32, ',' as u32, '\'' as u32, '\u{2019}' as u32, ':' as u32, '/' as u32, '-' as u32];
 
 /// `corpuskit.filter.text._SIMPLE_TOKEN.findall`: (start, end) of each token.
-pub fn simple_tokens(cps: &[u32], cls: &[u16]) -> Vec<(u32, u32)> {
+pub fn simple_tokens(cps: &[u32], cls: &[u32]) -> Vec<(u32, u32)> {
     let n = cps.len();
     let word = |i: usize| cls[i] & PY_ALNUM != 0 && cls[i] & UNSPACED_BLOCK == 0;
     let mut out = Vec::with_capacity(n / 4);
@@ -186,14 +187,14 @@ impl Kit {
     pub fn document(&self, text: &[u8], english: bool) -> Vec<f64> {
         let table = classes();
         let cps = code_points(text);
-        let cls: Vec<u16> = cps.iter().map(|&c| table[c as usize]).collect();
+        let cls: Vec<u32> = cps.iter().map(|&c| table[c as usize]).collect();
         let chars = cps.len() as u64;
-        let mut out = Vec::with_capacity(TOKEN_SIGNALS + TEXT_SIGNALS + crate::lines::LINE_SIGNALS + self.stops.len());
+        let mut out = Vec::with_capacity(TOKEN_SIGNALS + TEXT_SIGNALS + crate::lines::LINE_SIGNALS + crate::c4::C4_SIGNALS + self.stops.len());
         let mut stop_counts = vec![0.0; self.stops.len()];
         {
             let tokens = if english { self.english.tokens(&cps, &cls) } else { simple_tokens(&cps, &cls) };
             let t = tokens.len() as u64;
-            let has = |(a, b): (u32, u32), bit: u16| cls[a as usize..b as usize].iter().any(|&k| k & bit != 0);
+            let has = |(a, b): (u32, u32), bit: u32| cls[a as usize..b as usize].iter().any(|&k| k & bit != 0);
             let lengths: Vec<u64> = tokens.iter().map(|&(a, b)| (b - a) as u64).collect();
             let (mut words, mut word_chars, mut lettered) = (0u64, 0u64, 0u64);
             let (mut sentences, mut seen_mark) = (if t > 0 { 1u64 } else { 0 }, false);
@@ -261,11 +262,43 @@ impl Kit {
         debug_assert_eq!(out.len(), TOKEN_SIGNALS);
         self.text_signals(&cps, &cls, &mut out);
         self.lines.signals(&cps, &cls, &mut out);
+        self.c4_signals(&cps, &cls, english, &mut out);
         out.extend(stop_counts);
         out
     }
 
-    fn text_signals(&self, cps: &[u32], cls: &[u16], out: &mut Vec<f64>) {
+    /// C4's five signals (corpuskit.filter.c4), in the order corpuskit.filter.batch names them.
+    fn c4_signals(&self, cps: &[u32], cls: &[u32], english: bool, out: &mut Vec<f64>) {
+        let lines = crate::lines::splitlines(cps);
+        let (sentences, lorem, curly, no_end, scripted) = self.c4.pass(cps, cls, &lines, |line, line_cls| {
+            let tokens = if english { self.english.tokens(line, line_cls) } else { simple_tokens(line, line_cls) };
+            self.sentences(line, line_cls, &tokens)
+        });
+        let nonempty = crate::lines::split_newlines(cps, 0, cps.len())
+            .into_iter()
+            .filter(|&(a, b)| (a..b).any(|i| cls[i] & PY_SPACE == 0))
+            .count() as u64;
+        out.extend([sentences as f64, lorem as f64, curly as f64, ratio(no_end, nonempty), scripted as f64]);
+    }
+
+    /// `count_sentences(tokens)`: a new sentence at the first word after a sentence mark.
+    fn sentences(&self, cps: &[u32], cls: &[u32], tokens: &[(u32, u32)]) -> u64 {
+        if tokens.is_empty() {
+            return 0;
+        }
+        let (mut count, mut seen_mark) = (1u64, false);
+        for &(a, b) in tokens {
+            if b - a == 1 && self.marks.contains(&cps[a as usize]) {
+                seen_mark = true;
+            } else if seen_mark && cls[a as usize..b as usize].iter().any(|&k| k & RX_WORD != 0) {
+                count += 1;
+                seen_mark = false;
+            }
+        }
+        count
+    }
+
+    fn text_signals(&self, cps: &[u32], cls: &[u32], out: &mut Vec<f64>) {
         let n = cps.len();
         // whitespace words, and those with a letter
         let (mut ws_words, mut ws_lettered) = (0u64, 0u64);
@@ -311,7 +344,7 @@ impl Kit {
     }
 
     /// corpuskit.filter.news.mash_word_ratio
-    fn mash(&self, cps: &[u32], cls: &[u16]) -> f64 {
+    fn mash(&self, cps: &[u32], cls: &[u32]) -> f64 {
         let bare = bare_table();
         let n = cps.len();
         let (mut words, mut mashed) = (0u64, 0u64);
@@ -401,7 +434,7 @@ impl Kit {
 }
 
 /// Python's `str.isupper` over a word: a cased character and none lower or title case.
-fn is_upper(cls: &[u16]) -> bool {
+fn is_upper(cls: &[u32]) -> bool {
     let mut cased = false;
     for &k in cls {
         if k & PY_LOWER_TITLE != 0 {
@@ -485,7 +518,7 @@ mod tests {
         let text = "Giá 1.500.000 đồng, tăng 3,5%...";
         let cps = code_points(text.as_bytes());
         let table = classes();
-        let cls: Vec<u16> = cps.iter().map(|&c| table[c as usize]).collect();
+        let cls: Vec<u32> = cps.iter().map(|&c| table[c as usize]).collect();
         let tokens: Vec<String> = simple_tokens(&cps, &cls)
             .iter()
             .map(|&(a, b)| cps[a as usize..b as usize].iter().map(|&c| char::from_u32(c).unwrap()).collect())
