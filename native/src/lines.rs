@@ -60,7 +60,7 @@ pub fn splitlines(cps: &[u32]) -> Vec<(usize, usize)> {
 }
 
 /// `text.split("\n")`
-pub fn split_newlines(cps: &[u32], a: usize, b: usize) -> Vec<(usize, usize)> {
+fn split_newlines(cps: &[u32], a: usize, b: usize) -> Vec<(usize, usize)> {
     let mut out = Vec::new();
     let mut start = a;
     for (i, &c) in cps.iter().enumerate().take(b).skip(a) {
@@ -71,6 +71,11 @@ pub fn split_newlines(cps: &[u32], a: usize, b: usize) -> Vec<(usize, usize)> {
     }
     out.push((start, b));
     out
+}
+
+/// FineWeb's lines: split at `\n`, those holding more than whitespace.
+pub fn nonempty_lines(cps: &[u32], cls: &[u32]) -> Vec<(usize, usize)> {
+    split_newlines(cps, 0, cps.len()).into_iter().filter(|&(a, b)| (a..b).any(|i| cls[i] & PY_SPACE == 0)).collect()
 }
 
 /// `regex.split(r"\n{min,}", text[a..b])`
@@ -149,10 +154,7 @@ impl LineKit {
         out.push(ratio(count, paragraphs.len() as u64));
         out.push(ratio(dup_chars, chars));
         // FineWeb, over the lines that hold more than whitespace
-        let nonempty: Vec<(usize, usize)> = split_newlines(cps, 0, cps.len())
-            .into_iter()
-            .filter(|&(a, b)| (a..b).any(|i| cls[i] & PY_SPACE == 0))
-            .collect();
+        let nonempty = nonempty_lines(cps, cls);
         let punct = nonempty.iter().filter(|&&(_, b)| self.terminal.contains(&cps[b - 1])).count() as u64;
         let short = nonempty.iter().filter(|&&(a, b)| b - a <= 30).count() as u64;
         out.push(ratio(punct, nonempty.len() as u64));

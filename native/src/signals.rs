@@ -197,7 +197,6 @@ impl Kit {
             let has = |(a, b): (u32, u32), bit: u32| cls[a as usize..b as usize].iter().any(|&k| k & bit != 0);
             let lengths: Vec<u64> = tokens.iter().map(|&(a, b)| (b - a) as u64).collect();
             let (mut words, mut word_chars, mut lettered) = (0u64, 0u64, 0u64);
-            let (mut sentences, mut seen_mark) = (if t > 0 { 1u64 } else { 0 }, false);
             for &token in &tokens {
                 let is_word = has(token, RX_WORD);
                 if is_word {
@@ -207,13 +206,8 @@ impl Kit {
                 if has(token, RX_LETTER) {
                     lettered += 1;
                 }
-                if token.1 - token.0 == 1 && self.marks.contains(&cps[token.0 as usize]) {
-                    seen_mark = true;
-                } else if seen_mark && is_word {
-                    sentences += 1;
-                    seen_mark = false;
-                }
             }
+            let sentences = self.sentences(&cps, &cls, &tokens);
             let hashes = cps.iter().filter(|&&c| c == '#' as u32).count() as u64;
             let ellipses = count_subsequence(&cps, &[DOT, DOT, DOT]) + cps.iter().filter(|&&c| c == 0x2026).count() as u64;
             let newlines = cps.iter().filter(|&&c| c == '\n' as u32).count() as u64;
@@ -274,10 +268,7 @@ impl Kit {
             let tokens = if english { self.english.tokens(line, line_cls) } else { simple_tokens(line, line_cls) };
             self.sentences(line, line_cls, &tokens)
         });
-        let nonempty = crate::lines::split_newlines(cps, 0, cps.len())
-            .into_iter()
-            .filter(|&(a, b)| (a..b).any(|i| cls[i] & PY_SPACE == 0))
-            .count() as u64;
+        let nonempty = crate::lines::nonempty_lines(cps, cls).len() as u64;
         out.extend([sentences as f64, lorem as f64, curly as f64, ratio(no_end, nonempty), scripted as f64]);
     }
 
@@ -375,11 +366,7 @@ impl Kit {
                 mashed += 1;
             }
         }
-        if words == 0 {
-            0.0
-        } else {
-            mashed as f64 / words as f64
-        }
+        ratio(mashed, words)
     }
 
     /// corpuskit.filter.vi.typing_residue_ratio
@@ -408,11 +395,7 @@ impl Kit {
                 residue += 1;
             }
         }
-        if words == 0 {
-            0.0
-        } else {
-            residue as f64 / words as f64
-        }
+        ratio(residue, words)
     }
 
     /// `_is_residue` of a word already in lower case (its patterns ignore case).
